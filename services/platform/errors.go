@@ -1,0 +1,123 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Kind classifies an error once, where it happens, so every edge (HTTP status,
+// GraphQL extensions.code, retry decisions) can map it without string matching.
+type Kind string
+
+// The error kinds. They travel on the wire as their string value.
+const (
+	KindInvalid         Kind = "invalid"
+	KindNotFound        Kind = "not_found"
+	KindConflict        Kind = "conflict"
+	KindUnauthenticated Kind = "unauthenticated"
+	KindForbidden       Kind = "forbidden"
+	KindUnavailable     Kind = "unavailable"
+	KindInternal        Kind = "internal"
+)
+
+// Error is a classified error. Message is safe to show to a client; Err (the
+// cause) is for logs only.
+type Error struct {
+	Kind    Kind
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %v", e.Message, e.Err)
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns a classified error whose client-safe message is the formatted
+// text. A %w verb wraps a cause as usual.
+func Errorf(kind Kind, format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	return &Error{Kind: kind, Message: err.Error(), Err: errors.Unwrap(err)}
+}
+
+// E classifies cause with kind and a client-safe message; the cause stays for logs.
+func E(kind Kind, message string, cause error) error {
+	return &Error{Kind: kind, Message: message, Err: cause}
+}
+
+// KindOf reports the kind of the outermost classified error in err's chain.
+// Context cancellation and deadlines count as unavailable; anything
+// unclassified is internal.
+func KindOf(err error) Kind {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return KindUnavailable
+	}
+	return KindInternal
+}
+
+// Is reports whether err is classified as kind.
+func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
+
+// PublicMessage returns the message a client may see: the classified message,
+// or a generic text for internal errors so that details never leak.
+func PublicMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Kind != KindInternal {
+		return e.Message
+	}
+	switch KindOf(err) {
+	case KindUnavailable:
+		return "service unavailable, try again"
+	default:
+		return "internal error"
+	}
+}
+
+var kindStatus = map[Kind]int{
+	KindInvalid:         http.StatusBadRequest,
+	KindNotFound:        http.StatusNotFound,
+	KindConflict:        http.StatusConflict,
+	KindUnauthenticated: http.StatusUnauthorized,
+	KindForbidden:       http.StatusForbidden,
+	KindUnavailable:     http.StatusServiceUnavailable,
+	KindInternal:        http.StatusInternalServerError,
+}
+
+// HTTPStatus maps a kind to the HTTP status used on the wire.
+func HTTPStatus(kind Kind) int {
+	if s, ok := kindStatus[kind]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// KindFromStatus is the inverse of HTTPStatus, for responses that carry no
+// error body (a proxy or sidecar answering on the service's behalf).
+func KindFromStatus(status int) Kind {
+	for k, s := range kindStatus {
+		if s == status {
+			return k
+		}
+	}
+	switch {
+	case status == http.StatusTooManyRequests, status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+		return KindUnavailable
+	case status >= 400 && status < 500:
+		return KindInvalid
+	default:
+		return KindInternal
+	}
+}
