@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+)
+
+// config is everything dflix reads from its flags and environment. Only this
+// file reads the environment (design rule 4).
+type config struct {
+	Target         string
+	Addr           string
+	DataDir        string
+	LogFormat      string
+	LogLevel       slog.Level
+	AdminEmail     string
+	AdminPassword  string
+	SeedDemo       bool
+	Introspection  bool
+	ComplexityMax  int
+	DepthMax       int
+	ArgonMemoryKiB uint32
+	ShutdownGrace  time.Duration
+}
+
+// targets are the deployment shapes; only "all" runs without Dapr today.
+var targets = map[string]bool{"all": true, "bff": true, "auth": true, "catalog": true, "subscription": true, "encoder": true}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return def
+	}
+	return b
+}
+
+func envInt(name string, def int) int {
+	v, err := strconv.Atoi(os.Getenv(name))
+	if err != nil {
+		return def
+	}
+	return v
+}
+
+// parseConfig reads flags (which win) over environment variables.
+func parseConfig(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("dflix", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Target, "target", env("DFLIX_TARGET", "all"), "what to run: all|bff|auth|catalog|subscription|encoder")
+	fs.StringVar(&c.Addr, "addr", env("DFLIX_ADDR", ":8080"), "HTTP listen address")
+	fs.StringVar(&c.DataDir, "data-dir", env("DFLIX_DATA_DIR", "./data"), "where embedded state, events and media live")
+	fs.StringVar(&c.LogFormat, "log-format", env("DFLIX_LOG_FORMAT", "json"), "json|text")
+	level := fs.String("log-level", env("DFLIX_LOG_LEVEL", "info"), "debug|info|warn|error")
+	fs.BoolVar(&c.SeedDemo, "seed-demo", envBool("DFLIX_SEED_DEMO", false), "load the demo catalog (idempotent)")
+	fs.BoolVar(&c.Introspection, "introspection", envBool("DFLIX_INTROSPECTION", true), "allow GraphQL introspection and field suggestions")
+	fs.IntVar(&c.ComplexityMax, "complexity-limit", envInt("DFLIX_COMPLEXITY_LIMIT", 1000), "maximum GraphQL query complexity")
+	fs.IntVar(&c.DepthMax, "depth-limit", envInt("DFLIX_DEPTH_LIMIT", 12), "maximum GraphQL query depth")
+	argonMiB := fs.Int("argon2-memory-mib", envInt("DFLIX_ARGON2_MEMORY_MIB", 64), "argon2id memory per password hash")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "time to finish in-flight requests on SIGTERM")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	c.AdminEmail = os.Getenv("DFLIX_ADMIN_EMAIL")
+	c.AdminPassword = os.Getenv("DFLIX_ADMIN_PASSWORD")
+	if !targets[c.Target] {
+		return c, fmt.Errorf("unknown --target %q (want all, bff, auth, catalog, subscription or encoder)", c.Target)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return c, fmt.Errorf("bad --log-level: %w", err)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return c, errors.New("--log-format must be json or text")
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return c, errors.New("set both DFLIX_ADMIN_EMAIL and DFLIX_ADMIN_PASSWORD, or neither")
+	}
+	if *argonMiB < 1 {
+		return c, errors.New("--argon2-memory-mib must be at least 1")
+	}
+	c.ArgonMemoryKiB = uint32(*argonMiB) * 1024
+	return c, nil
+}
+
+func newLogger(c config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
