@@ -137,8 +137,12 @@ type ChangePasswordRequest struct {
 	NewPassword string          `json:"newPassword"`
 }
 
-// ChangePasswordResponse is empty.
-type ChangePasswordResponse struct{}
+// ChangePasswordResponse carries a new session for the caller: every
+// earlier session of the user, including the one that made the change, has
+// been revoked.
+type ChangePasswordResponse struct {
+	Session Session `json:"session"`
+}
 
 // GetUserRequest reads one user: the caller themselves, or anyone for an admin.
 type GetUserRequest struct {

@@ -31,7 +31,10 @@ type UserDeleted struct {
 	UserID string `json:"userId"`
 }
 
-// TokensRevoked is the payload of EventTokensRevoked.
+// TokensRevoked is the payload of EventTokensRevoked. NotBefore has whole
+// seconds, like the iat claim: refuse tokens whose iat is before it. Reason
+// is for logs: password-changed, password-reset, role-changed, user-deleted
+// or refresh-token-reused.
 type TokensRevoked struct {
 	UserID    string    `json:"userId"`
 	NotBefore time.Time `json:"notBefore"`

@@ -53,10 +53,10 @@ func WriteError(w http.ResponseWriter, err error) {
 }
 
 // DecodeError turns an error response body back into a classified error; a
-// body that is not a WireError is classified by its status.
+// body that is not a WireError of a known kind is classified by its status.
 func DecodeError(status int, body []byte) error {
 	var we WireError
-	if err := json.Unmarshal(body, &we); err == nil && we.Kind != "" {
+	if err := json.Unmarshal(body, &we); err == nil && kindStatus[we.Kind] != 0 {
 		return &Error{Kind: we.Kind, Message: we.Message}
 	}
 	msg := http.StatusText(status)

@@ -1,0 +1,230 @@
+package auth
+
+import (
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+
+	"github.com/dflix/dflix/services/platform"
+)
+
+// keyRingKey holds the signing keys, oldest first; the newest signs and all
+// are published in the JWKS. The private keys live only in auth's own state.
+const keyRingKey = "keys/signing"
+
+// signingAlg is the JWS algorithm of access tokens (Ed25519).
+const signingAlg = jwa.EdDSA
+
+// storedKey is one signing key as stored.
+type storedKey struct {
+	KID       string    `json:"kid"`
+	Alg       string    `json:"alg"`
+	Seed      []byte    `json:"seed"` // the Ed25519 private key seed
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// keyRing is the stored list of signing keys.
+type keyRing struct {
+	Keys []storedKey `json:"keys"`
+}
+
+// signingKey is a parsed stored key.
+type signingKey struct {
+	kid  string
+	priv jwk.Key
+	pub  jwk.Key
+}
+
+// keyCache is a replica's copy of the key ring.
+type keyCache struct {
+	mu       sync.Mutex
+	keys     []signingKey
+	loadedAt time.Time
+}
+
+// generateKey makes a new Ed25519 key whose kid is its RFC 7638 thumbprint.
+func generateKey(now time.Time) (storedKey, error) {
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return storedKey{}, fmt.Errorf("generate signing key: %w", err)
+	}
+	pub, err := jwk.FromRaw(ed25519.NewKeyFromSeed(seed).Public())
+	if err != nil {
+		return storedKey{}, fmt.Errorf("generate signing key: %w", err)
+	}
+	tp, err := pub.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return storedKey{}, fmt.Errorf("generate signing key: %w", err)
+	}
+	kid := base64.RawURLEncoding.EncodeToString(tp)
+	return storedKey{KID: kid, Alg: signingAlg.String(), Seed: seed, CreatedAt: now}, nil
+}
+
+// parse turns a stored key into its private and public JWKs.
+func (k storedKey) parse() (signingKey, error) {
+	if len(k.Seed) != ed25519.SeedSize || k.Alg != signingAlg.String() {
+		return signingKey{}, fmt.Errorf("signing key %s: unsupported", k.KID)
+	}
+	priv, err := jwk.FromRaw(ed25519.NewKeyFromSeed(k.Seed))
+	if err != nil {
+		return signingKey{}, fmt.Errorf("signing key %s: %w", k.KID, err)
+	}
+	pub, err := jwk.PublicKeyOf(priv)
+	if err != nil {
+		return signingKey{}, fmt.Errorf("signing key %s: %w", k.KID, err)
+	}
+	for _, key := range []jwk.Key{priv, pub} {
+		if err := errors.Join(
+			key.Set(jwk.KeyIDKey, k.KID),
+			key.Set(jwk.AlgorithmKey, signingAlg),
+			key.Set(jwk.KeyUsageKey, jwk.ForSignature),
+		); err != nil {
+			return signingKey{}, fmt.Errorf("signing key %s: %w", k.KID, err)
+		}
+	}
+	return signingKey{kid: k.KID, priv: priv, pub: pub}, nil
+}
+
+// readRing returns the stored key ring and its ETag, creating the first key
+// if there is none. Replicas racing to create it agree on one: the insert is
+// IfAbsent and the loser reads the winner's ring.
+func (s *Service) readRing(ctx context.Context) (keyRing, string, error) {
+	for range 2 {
+		var ring keyRing
+		etag, err := s.getJSON(ctx, keyRingKey, "no signing keys", &ring)
+		if err == nil {
+			if len(ring.Keys) == 0 {
+				return ring, "", errors.New("signing key ring is empty")
+			}
+			return ring, etag, nil
+		}
+		if !platform.Is(err, platform.KindNotFound) {
+			return ring, "", err
+		}
+		first, err := generateKey(s.clock())
+		if err != nil {
+			return ring, "", err
+		}
+		op, err := setOp(keyRingKey, keyRing{Keys: []storedKey{first}}, "", true)
+		if err != nil {
+			return ring, "", err
+		}
+		err = s.state.Transact(ctx, []platform.Op{op})
+		if err != nil && !platform.Is(err, platform.KindConflict) {
+			return ring, "", fmt.Errorf("create signing key: %w", err)
+		}
+		s.log.InfoContext(ctx, "auth: created the first signing key", "kid", first.KID, "won_race", err == nil)
+	}
+	return keyRing{}, "", errors.New("signing key ring vanished while creating it")
+}
+
+// loadKeys reads the ring from the state and refreshes the cache.
+// The caller holds s.keys.mu.
+func (s *Service) loadKeys(ctx context.Context) ([]signingKey, error) {
+	ring, _, err := s.readRing(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load signing keys: %w", err)
+	}
+	keys := make([]signingKey, 0, len(ring.Keys))
+	for _, k := range ring.Keys {
+		parsed, err := k.parse()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, parsed)
+	}
+	s.keys.keys, s.keys.loadedAt = keys, s.clock()
+	return keys, nil
+}
+
+// signer returns the key that signs new tokens: the newest of the ring,
+// cached for Config.KeyCacheTTL.
+func (s *Service) signer(ctx context.Context) (signingKey, error) {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	keys := s.keys.keys
+	if len(keys) == 0 || s.clock().Sub(s.keys.loadedAt) >= s.cfg.KeyCacheTTL {
+		var err error
+		if keys, err = s.loadKeys(ctx); err != nil {
+			return signingKey{}, err
+		}
+	}
+	return keys[len(keys)-1], nil
+}
+
+// JWKS returns the public keys of every signing key in the ring, each with
+// kid, alg (EdDSA) and use (sig). It reads the ring fresh so a rotation by
+// another replica is published at once.
+func (s *Service) JWKS(ctx context.Context, _ JWKSRequest) (JWKSResponse, error) {
+	s.keys.mu.Lock()
+	keys, err := s.loadKeys(ctx)
+	s.keys.mu.Unlock()
+	if err != nil {
+		return JWKSResponse{}, op("JWKS", err)
+	}
+	set := jwk.NewSet()
+	for _, k := range keys {
+		if err := set.AddKey(k.pub); err != nil {
+			return JWKSResponse{}, op("JWKS", err)
+		}
+	}
+	doc, err := json.Marshal(set)
+	if err != nil {
+		return JWKSResponse{}, op("JWKS", err)
+	}
+	var resp JWKSResponse
+	if err := json.Unmarshal(doc, &resp); err != nil {
+		return JWKSResponse{}, op("JWKS", err)
+	}
+	return resp, nil
+}
+
+// RotateKey adds a new signing key, which signs from now on, and keeps the
+// newest Config.MaxKeys keys (older ones are dropped from the JWKS, so rotate
+// no more often than once per access-token lifetime). Other replicas switch
+// to the new key within Config.KeyCacheTTL; tokens they sign meanwhile stay
+// valid because the previous key is still published. It returns the new
+// key's kid.
+func (s *Service) RotateKey(ctx context.Context) (string, error) {
+	var kid string
+	err := retry(ctx, func() error {
+		ring, etag, err := s.readRing(ctx)
+		if err != nil {
+			return err
+		}
+		next, err := generateKey(s.clock())
+		if err != nil {
+			return err
+		}
+		ring.Keys = append(ring.Keys, next)
+		if extra := len(ring.Keys) - s.cfg.MaxKeys; extra > 0 {
+			ring.Keys = ring.Keys[extra:]
+		}
+		o, err := setOp(keyRingKey, ring, etag, false)
+		if err != nil {
+			return err
+		}
+		kid = next.KID
+		return s.state.Transact(ctx, []platform.Op{o})
+	})
+	if err != nil {
+		return "", op("RotateKey", err)
+	}
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	if _, err := s.loadKeys(ctx); err != nil {
+		return "", op("RotateKey", err)
+	}
+	s.log.InfoContext(ctx, "auth: rotated the signing key", "kid", kid)
+	return kid, nil
+}
