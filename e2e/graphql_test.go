@@ -93,3 +93,7 @@ func (c *client) fails(t *testing.T, code, query string, vars map[string]any) st
 	require.Equal(t, code, resp.Errors[0].Code(), "message: %s", resp.Errors[0].Message)
 	return resp.Errors[0].Message
 }
+
+func mustDecode(resp gqlResponse, out any) error {
+	return json.Unmarshal(resp.Data, out)
+}

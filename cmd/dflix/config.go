@@ -73,7 +73,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.Introspection, "introspection", envBool("DFLIX_INTROSPECTION", true), "allow GraphQL introspection and field suggestions")
 	fs.IntVar(&c.ComplexityMax, "complexity-limit", envInt("DFLIX_COMPLEXITY_LIMIT", 1000), "maximum GraphQL query complexity")
 	fs.IntVar(&c.DepthMax, "depth-limit", envInt("DFLIX_DEPTH_LIMIT", 12), "maximum GraphQL query depth")
-	argonMiB := fs.Int("argon2-memory-mib", envInt("DFLIX_ARGON2_MEMORY_MIB", 64), "argon2id memory per password hash")
+	argonMiB := fs.Int("argon2-memory-mib", envInt("DFLIX_ARGON2_MEMORY_MIB", 19), "argon2id memory per password hash")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "time to finish in-flight requests on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return c, err

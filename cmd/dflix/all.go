@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/dflix/dflix/bff"
+	"github.com/dflix/dflix/demo"
+	"github.com/dflix/dflix/services/auth"
+	"github.com/dflix/dflix/services/catalog"
+	"github.com/dflix/dflix/services/platform"
+)
+
+// runAll runs bff, auth and catalog in this process on embedded adapters.
+// The BFF holds the services themselves: no serialization, no hop.
+func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	st, err := openEmbedded(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close stores", "err", err)
+		}
+	}()
+	authSvc, err := newAuth(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	indexDir := filepath.Join(cfg.DataDir, "index")
+	if err := os.MkdirAll(indexDir, 0o750); err != nil {
+		return fmt.Errorf("index dir: %w", err)
+	}
+	catSvc, err := catalog.New(ctx, catalog.Config{IndexDir: indexDir},
+		st.catalog, st.bus, nil, log.With("service", "catalog"))
+	if err != nil {
+		return fmt.Errorf("start catalog: %w", err)
+	}
+	defer catSvc.Close()
+	srv, err := bff.New(bffConfig(cfg), bff.Deps{Auth: authSvc, Catalog: catSvc, Logger: log.With("service", "bff")})
+	if err != nil {
+		return fmt.Errorf("start bff: %w", err)
+	}
+	if err := subscribeAll(ctx, st.bus, catSvc.Subscriptions(), srv.Subscriptions()); err != nil {
+		return err
+	}
+	if err := st.bus.Start(ctx); err != nil {
+		return fmt.Errorf("start bus: %w", err)
+	}
+	if err := bootstrap(ctx, cfg, log, authSvc, catSvc); err != nil {
+		return err
+	}
+	var relays sync.WaitGroup
+	relayCtx, stopRelays := context.WithCancel(ctx)
+	defer func() { stopRelays(); relays.Wait() }()
+	for name, r := range map[string]interface{ Run(context.Context) error }{"auth": authSvc, "catalog": catSvc} {
+		relays.Go(func() {
+			if err := r.Run(relayCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("outbox relay stopped", "service", name, "err", err)
+			}
+		})
+	}
+	return serve(ctx, cfg, log, srv, func(addr string) {
+		log.Info("listening", "addr", addr, "target", cfg.Target, "data_dir", cfg.DataDir)
+		fmt.Fprintf(stdout, "dflix ready at %s\n", publicURL(addr))
+		fmt.Fprintf(stdout, "  GraphQL and GraphiQL: %s/graphql\n", publicURL(addr))
+	})
+}
+
+func bffConfig(cfg config) bff.Config {
+	return bff.Config{
+		ComplexityLimit: cfg.ComplexityMax,
+		DepthLimit:      cfg.DepthMax,
+		Introspection:   cfg.Introspection,
+	}
+}
+
+// subscribeAll registers every subscription before delivery starts.
+func subscribeAll(ctx context.Context, sub platform.Subscriber, groups ...[]platform.Subscription) error {
+	for _, subs := range groups {
+		for _, s := range subs {
+			if err := sub.Subscribe(ctx, s); err != nil {
+				return fmt.Errorf("subscribe %s/%s: %w", s.Topic, s.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// bootstrap creates the configured admin and, when asked, the demo catalog.
+// Both are idempotent, so they run at every start.
+func bootstrap(ctx context.Context, cfg config, log *slog.Logger, authSvc auth.API, cat catalog.API) error {
+	if cfg.AdminEmail == "" {
+		if cfg.SeedDemo {
+			return errors.New("--seed-demo needs DFLIX_ADMIN_EMAIL and DFLIX_ADMIN_PASSWORD (the demo is created as that admin)")
+		}
+		return nil
+	}
+	resp, err := authSvc.EnsureAdmin(ctx, auth.EnsureAdminRequest{Email: cfg.AdminEmail, Password: cfg.AdminPassword, DisplayName: "Administrator"})
+	if err != nil {
+		return fmt.Errorf("bootstrap admin %s: %w", cfg.AdminEmail, err)
+	}
+	log.Info("admin ready", "email", resp.User.Email, "created", resp.Created)
+	if !cfg.SeedDemo {
+		return nil
+	}
+	stats, err := demo.Seed(ctx, cat, platform.Caller{UserID: resp.User.ID, Role: platform.RoleAdmin})
+	if err != nil {
+		return fmt.Errorf("seed demo catalog: %w", err)
+	}
+	log.Info("demo catalog ready", "categories", stats.Categories, "genres", stats.Genres, "cast", stats.CastMembers, "videos", stats.Videos)
+	return nil
+}
