@@ -1,0 +1,83 @@
+package bff
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/dflix/dflix/bff/authn"
+	"github.com/dflix/dflix/bff/graphiql"
+	"github.com/dflix/dflix/services/auth"
+	"github.com/dflix/dflix/services/platform"
+)
+
+// SubscriptionRevocations names the BFF's consumer of auth.Topic.
+const SubscriptionRevocations = "bff-revocations"
+
+// Server is the BFF's HTTP handler. It is safe for concurrent use.
+type Server struct {
+	cfg         Config
+	deps        Deps
+	presenter   presenter
+	keys        *authn.Keys
+	revocations *authn.Revocations
+	verifier    *authn.Verifier
+	graphiql    http.Handler
+	handler     http.Handler
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// New builds the server. It does not call the services: the auth keys are
+// fetched on the first token, readiness probe or JWKS request.
+//
+// Routes: /graphql (POST, GET, websocket; GraphiQL for a browser's GET when
+// Config.Introspection is on; CORS for Config.AllowedOrigins),
+// /graphiql/assets/, /healthz, /readyz and /.well-known/jwks.json.
+func New(cfg Config, deps Deps) (*Server, error) {
+	deps, err := deps.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, deps: deps, presenter: presenter{log: deps.Logger}}
+	s.keys = authn.NewKeys(deps.Auth, deps.Clock, cfg.JWKSRefreshInterval, 0)
+	s.revocations = authn.NewRevocations(deps.Clock, revocationRetention)
+	s.verifier = authn.NewVerifier(s.keys, s.revocations, deps.Clock, cfg.TokenSkew)
+	s.graphiql = graphiql.Page("/graphql", graphiqlAssets)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", s.cors(s.graphqlHandler(s.newGraphQL())))
+	mux.Handle("GET "+graphiqlAssets, http.StripPrefix(graphiqlAssets, graphiql.Assets()))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks)
+	s.handler = mux
+	return s, nil
+}
+
+const graphiqlAssets = "/graphiql/assets/"
+
+// ServeHTTP serves the routes listed on New.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Subscriptions returns the event subscriptions the server needs: the
+// users topic, broadcast so that every replica applies revocations.
+func (s *Server) Subscriptions() []platform.Subscription {
+	return []platform.Subscription{{
+		Topic:     auth.Topic,
+		Name:      SubscriptionRevocations,
+		Broadcast: true,
+		Handle:    s.revocations.Handle,
+	}}
+}
+
+const (
+	// jwksMaxAge is how long clients may cache the JWKS passthrough.
+	jwksMaxAge = 5 * time.Minute
+	// revocationRetention is how long a user's NotBefore is remembered:
+	// far longer than any access token lives (auth.AccessTokenTTL by
+	// default), so a revoked token always expires first.
+	revocationRetention = 24 * time.Hour
+)

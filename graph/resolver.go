@@ -1,0 +1,82 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/dflix/dflix/bff/authn"
+	"github.com/dflix/dflix/bff/loader"
+	"github.com/dflix/dflix/services/auth"
+	"github.com/dflix/dflix/services/catalog"
+	"github.com/dflix/dflix/services/platform"
+)
+
+// Accounts is what the resolvers need from the auth service.
+type Accounts interface {
+	Register(ctx context.Context, req auth.RegisterRequest) (auth.RegisterResponse, error)
+	Login(ctx context.Context, req auth.LoginRequest) (auth.LoginResponse, error)
+	Refresh(ctx context.Context, req auth.RefreshRequest) (auth.RefreshResponse, error)
+	Logout(ctx context.Context, req auth.LogoutRequest) (auth.LogoutResponse, error)
+	ChangePassword(ctx context.Context, req auth.ChangePasswordRequest) (auth.ChangePasswordResponse, error)
+	GetUser(ctx context.Context, req auth.GetUserRequest) (auth.GetUserResponse, error)
+	ListUsers(ctx context.Context, req auth.ListUsersRequest) (auth.ListUsersResponse, error)
+	SetUserRole(ctx context.Context, req auth.SetUserRoleRequest) (auth.SetUserRoleResponse, error)
+	DeleteUser(ctx context.Context, req auth.DeleteUserRequest) (auth.DeleteUserResponse, error)
+}
+
+// Catalog is what the resolvers need from the catalog service.
+type Catalog interface {
+	loader.Catalog
+
+	CreateCategory(ctx context.Context, req catalog.CreateCategoryRequest) (catalog.CreateCategoryResponse, error)
+	UpdateCategory(ctx context.Context, req catalog.UpdateCategoryRequest) (catalog.UpdateCategoryResponse, error)
+	DeleteCategory(ctx context.Context, req catalog.DeleteCategoryRequest) (catalog.DeleteCategoryResponse, error)
+	ListCategories(ctx context.Context, req catalog.ListCategoriesRequest) (catalog.ListCategoriesResponse, error)
+	CreateGenre(ctx context.Context, req catalog.CreateGenreRequest) (catalog.CreateGenreResponse, error)
+	UpdateGenre(ctx context.Context, req catalog.UpdateGenreRequest) (catalog.UpdateGenreResponse, error)
+	DeleteGenre(ctx context.Context, req catalog.DeleteGenreRequest) (catalog.DeleteGenreResponse, error)
+	ListGenres(ctx context.Context, req catalog.ListGenresRequest) (catalog.ListGenresResponse, error)
+	CreateCastMember(ctx context.Context, req catalog.CreateCastMemberRequest) (catalog.CreateCastMemberResponse, error)
+	UpdateCastMember(ctx context.Context, req catalog.UpdateCastMemberRequest) (catalog.UpdateCastMemberResponse, error)
+	DeleteCastMember(ctx context.Context, req catalog.DeleteCastMemberRequest) (catalog.DeleteCastMemberResponse, error)
+	ListCastMembers(ctx context.Context, req catalog.ListCastMembersRequest) (catalog.ListCastMembersResponse, error)
+	CreateVideo(ctx context.Context, req catalog.CreateVideoRequest) (catalog.CreateVideoResponse, error)
+	UpdateVideo(ctx context.Context, req catalog.UpdateVideoRequest) (catalog.UpdateVideoResponse, error)
+	PublishVideo(ctx context.Context, req catalog.PublishVideoRequest) (catalog.PublishVideoResponse, error)
+	DeleteVideo(ctx context.Context, req catalog.DeleteVideoRequest) (catalog.DeleteVideoResponse, error)
+	GetVideo(ctx context.Context, req catalog.GetVideoRequest) (catalog.GetVideoResponse, error)
+	ListVideos(ctx context.Context, req catalog.ListVideosRequest) (catalog.ListVideosResponse, error)
+	Search(ctx context.Context, req catalog.SearchRequest) (catalog.SearchResponse, error)
+	VideosByName(ctx context.Context, req catalog.VideosByNameRequest) (catalog.VideosByNameResponse, error)
+	VideosByTags(ctx context.Context, req catalog.VideosByTagsRequest) (catalog.VideosByTagsResponse, error)
+	AddTags(ctx context.Context, req catalog.AddTagsRequest) (catalog.AddTagsResponse, error)
+	RemoveTags(ctx context.Context, req catalog.RemoveTagsRequest) (catalog.RemoveTagsResponse, error)
+}
+
+// Resolver is the root of the resolvers. Resolvers are thin: they check the
+// GraphQL-level shape of their input, put the caller (from the context, set
+// by the BFF's authentication) into the service request, call the service
+// and map the response. Domain validation and authorization stay in the
+// services; the @auth and @hasRole directives only answer early.
+type Resolver struct {
+	accounts Accounts
+	catalog  Catalog
+}
+
+// NewResolver returns the root resolver over the two services.
+func NewResolver(accounts Accounts, cat Catalog) *Resolver {
+	return &Resolver{accounts: accounts, catalog: cat}
+}
+
+// caller is who makes the current request (zero: anonymous).
+func caller(ctx context.Context) platform.Caller {
+	return authn.CallerFrom(ctx)
+}
+
+// loaders returns the operation's dataloaders, or fresh ones when the
+// operation has none (e.g. a resolver called outside the BFF).
+func (r *Resolver) loaders(ctx context.Context) *loader.Loaders {
+	if l := loader.From(ctx); l != nil {
+		return l
+	}
+	return loader.New(r.catalog, caller(ctx))
+}
