@@ -48,28 +48,40 @@ func Seed(ctx context.Context, api catalog.API, admin platform.Caller) (Stats, e
 
 func key(name string) string { return strings.ToLower(name) }
 
+// ensure returns the id of every wanted name, creating the missing ones;
+// have maps the lower-cased names that exist to their ids.
+func ensure(have map[string]string, want []string, create func(i int) (string, error)) (map[string]string, int, error) {
+	created := 0
+	for i, name := range want {
+		if _, ok := have[key(name)]; ok {
+			continue
+		}
+		id, err := create(i)
+		if err != nil {
+			return nil, 0, fmt.Errorf("demo: create %q: %w", name, err)
+		}
+		have[key(name)] = id
+		created++
+	}
+	return have, created, nil
+}
+
 func seedCategories(ctx context.Context, api catalog.API, admin platform.Caller) (map[string]string, int, error) {
 	list, err := api.ListCategories(ctx, catalog.ListCategoriesRequest{})
 	if err != nil {
 		return nil, 0, fmt.Errorf("demo: list categories: %w", err)
 	}
-	ids := map[string]string{}
+	have, want := map[string]string{}, make([]string, len(categories))
 	for _, c := range list.Categories {
-		ids[key(c.Name)] = c.ID
+		have[key(c.Name)] = c.ID
 	}
-	created := 0
-	for _, c := range categories {
-		if _, ok := ids[key(c.Name)]; ok {
-			continue
-		}
-		resp, err := api.CreateCategory(ctx, catalog.CreateCategoryRequest{Caller: admin, Name: c.Name, Description: c.Description})
-		if err != nil {
-			return nil, 0, fmt.Errorf("demo: create category %q: %w", c.Name, err)
-		}
-		ids[key(c.Name)] = resp.Category.ID
-		created++
+	for i, c := range categories {
+		want[i] = c.Name
 	}
-	return ids, created, nil
+	return ensure(have, want, func(i int) (string, error) {
+		resp, err := api.CreateCategory(ctx, catalog.CreateCategoryRequest{Caller: admin, Name: categories[i].Name, Description: categories[i].Description})
+		return resp.Category.ID, err
+	})
 }
 
 func seedGenres(ctx context.Context, api catalog.API, admin platform.Caller) (map[string]string, int, error) {
@@ -77,23 +89,14 @@ func seedGenres(ctx context.Context, api catalog.API, admin platform.Caller) (ma
 	if err != nil {
 		return nil, 0, fmt.Errorf("demo: list genres: %w", err)
 	}
-	ids := map[string]string{}
+	have := map[string]string{}
 	for _, g := range list.Genres {
-		ids[key(g.Name)] = g.ID
+		have[key(g.Name)] = g.ID
 	}
-	created := 0
-	for _, name := range genres {
-		if _, ok := ids[key(name)]; ok {
-			continue
-		}
-		resp, err := api.CreateGenre(ctx, catalog.CreateGenreRequest{Caller: admin, Name: name})
-		if err != nil {
-			return nil, 0, fmt.Errorf("demo: create genre %q: %w", name, err)
-		}
-		ids[key(name)] = resp.Genre.ID
-		created++
-	}
-	return ids, created, nil
+	return ensure(have, genres, func(i int) (string, error) {
+		resp, err := api.CreateGenre(ctx, catalog.CreateGenreRequest{Caller: admin, Name: genres[i]})
+		return resp.Genre.ID, err
+	})
 }
 
 func seedCast(ctx context.Context, api catalog.API, admin platform.Caller) (map[string]string, int, error) {
@@ -101,23 +104,17 @@ func seedCast(ctx context.Context, api catalog.API, admin platform.Caller) (map[
 	if err != nil {
 		return nil, 0, fmt.Errorf("demo: list cast: %w", err)
 	}
-	ids := map[string]string{}
+	have, want := map[string]string{}, make([]string, len(cast))
 	for _, m := range list.CastMembers {
-		ids[key(m.Name)] = m.ID
+		have[key(m.Name)] = m.ID
 	}
-	created := 0
-	for _, m := range cast {
-		if _, ok := ids[key(m.Name)]; ok {
-			continue
-		}
-		resp, err := api.CreateCastMember(ctx, catalog.CreateCastMemberRequest{Caller: admin, Name: m.Name, Type: m.Type})
-		if err != nil {
-			return nil, 0, fmt.Errorf("demo: create cast member %q: %w", m.Name, err)
-		}
-		ids[key(m.Name)] = resp.CastMember.ID
-		created++
+	for i, m := range cast {
+		want[i] = m.Name
 	}
-	return ids, created, nil
+	return ensure(have, want, func(i int) (string, error) {
+		resp, err := api.CreateCastMember(ctx, catalog.CreateCastMemberRequest{Caller: admin, Name: cast[i].Name, Type: cast[i].Type})
+		return resp.CastMember.ID, err
+	})
 }
 
 func pick(names []string, ids map[string]string) ([]string, error) {
