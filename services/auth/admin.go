@@ -37,7 +37,7 @@ var errLastAdmin = platform.E(platform.KindConflict, "cannot remove the last adm
 // readAdmins returns the admins list and its ETag ("" when none exists yet).
 func (s *Service) readAdmins(ctx context.Context) (adminsRecord, string, error) {
 	var a adminsRecord
-	etag, err := s.getJSON(ctx, adminsKey, "", &a)
+	etag, err := platform.GetJSON(ctx, s.state, adminsKey, "", &a)
 	if platform.Is(err, platform.KindNotFound) {
 		return adminsRecord{}, "", nil
 	}
@@ -46,21 +46,21 @@ func (s *Service) readAdmins(ctx context.Context) (adminsRecord, string, error) 
 
 // setAdmins adds the write of the admins list to b: conditional on its
 // ETag, or an insert when there was none.
-func (b *batch) setAdmins(a adminsRecord, etag string) {
-	b.set(adminsKey, a, etag, etag == "")
+func setAdmins(b *platform.Batch, a adminsRecord, etag string) {
+	b.Set(adminsKey, a, etag, etag == "")
 }
 
 // dropAdmin adds the removal of an admin to b, refusing to remove the last.
-func (s *Service) dropAdmin(ctx context.Context, b *batch, id string) error {
+func (s *Service) dropAdmin(ctx context.Context, b *platform.Batch, id string) error {
 	admins, etag, err := s.readAdmins(ctx)
 	if err != nil {
 		return err
 	}
 	rest := admins.without(id)
 	if len(rest.IDs) == 0 {
-		return final{errLastAdmin}
+		return errLastAdmin
 	}
-	b.setAdmins(rest, etag)
+	setAdmins(b, rest, etag)
 	return nil
 }
 
@@ -109,7 +109,7 @@ func (s *Service) bulkUsers(ctx context.Context, ids []string) ([]User, error) {
 	users := make([]User, 0, len(items))
 	for _, it := range items {
 		var u userRecord
-		if err := decodeItem(it, &u); err != nil {
+		if err := platform.DecodeJSON(it, &u); err != nil {
 			return nil, err
 		}
 		users = append(users, u.public())
@@ -171,7 +171,7 @@ func (s *Service) SetUserRole(ctx context.Context, req SetUserRoleRequest) (SetU
 		return SetUserRoleResponse{}, op("SetUserRole", err)
 	}
 	var u userRecord
-	err = s.write(ctx, func(b *batch) error {
+	err = s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		var etag string
 		var err error
 		if u, etag, err = s.getUser(ctx, id); err != nil || u.Role == req.Role {
@@ -180,8 +180,8 @@ func (s *Service) SetUserRole(ctx context.Context, req SetUserRoleRequest) (SetU
 		if err := s.changeRole(ctx, b, &u, req.Role); err != nil {
 			return err
 		}
-		b.set(userPrefix+u.ID, u, etag, false)
-		return s.commit(ctx, b)
+		b.Set(userPrefix+u.ID, u, etag, false)
+		return nil
 	})
 	if err != nil {
 		return SetUserRoleResponse{}, op("SetUserRole", err)
@@ -191,20 +191,20 @@ func (s *Service) SetUserRole(ctx context.Context, req SetUserRoleRequest) (SetU
 
 // changeRole sets u's role and adds the admins list update and the events
 // to b; the caller writes u.
-func (s *Service) changeRole(ctx context.Context, b *batch, u *userRecord, role platform.Role) error {
+func (s *Service) changeRole(ctx context.Context, b *platform.Batch, u *userRecord, role platform.Role) error {
 	now := s.clock()
 	if role == platform.RoleAdmin {
 		admins, etag, err := s.readAdmins(ctx)
 		if err != nil {
 			return err
 		}
-		b.setAdmins(admins.with(u.ID), etag)
+		setAdmins(b, admins.with(u.ID), etag)
 	} else if err := s.dropAdmin(ctx, b, u.ID); err != nil {
 		return err
 	}
 	u.Role, u.UpdatedAt = role, now
-	b.emit(s, EventRoleChanged, now, RoleChanged{UserID: u.ID, Role: string(role)})
-	b.emit(s, EventTokensRevoked, now, TokensRevoked{UserID: u.ID, NotBefore: revokedBefore(now), Reason: reasonRoleChanged})
+	b.Emit(s.event(EventRoleChanged, now, RoleChanged{UserID: u.ID, Role: string(role)}))
+	b.Emit(s.event(EventTokensRevoked, now, TokensRevoked{UserID: u.ID, NotBefore: revokedBefore(now), Reason: reasonRoleChanged}))
 	return nil
 }
 
@@ -222,7 +222,7 @@ func (s *Service) DeleteUser(ctx context.Context, req DeleteUserRequest) (Delete
 	if err != nil {
 		return DeleteUserResponse{}, op("DeleteUser", err)
 	}
-	err = s.write(ctx, func(b *batch) error {
+	err = s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		u, etag, err := s.getUser(ctx, id)
 		if err != nil {
 			return err
@@ -232,17 +232,13 @@ func (s *Service) DeleteUser(ctx context.Context, req DeleteUserRequest) (Delete
 				return err
 			}
 		}
-		ops, err := s.users.RemoveOps(ctx, id)
-		if err != nil {
-			return err
-		}
-		b.ops = append(b.ops, ops...)
-		b.del(userPrefix+id, etag)
-		b.del(emailPrefix+u.Email, "")
+		b.Add(s.users.RemoveOps(ctx, id))
+		b.Delete(userPrefix+id, etag)
+		b.Delete(emailPrefix+u.Email, "")
 		now := s.clock()
-		b.emit(s, EventUserDeleted, now, UserDeleted{UserID: id})
-		b.emit(s, EventTokensRevoked, now, TokensRevoked{UserID: id, NotBefore: revokedBefore(now), Reason: reasonUserDeleted})
-		return s.commit(ctx, b)
+		b.Emit(s.event(EventUserDeleted, now, UserDeleted{UserID: id}))
+		b.Emit(s.event(EventTokensRevoked, now, TokensRevoked{UserID: id, NotBefore: revokedBefore(now), Reason: reasonUserDeleted}))
+		return nil
 	})
 	if err != nil {
 		return DeleteUserResponse{}, op("DeleteUser", err)

@@ -90,10 +90,10 @@ func testSetUserRole(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 	resp, err := api.SetUserRole(t.Context(), SetUserRoleRequest{Caller: root, UserID: v.User.ID, Role: platform.RoleAdmin})
 	require.NoError(t, err)
 	assert.Equal(t, platform.RoleAdmin, resp.User.Role)
-	changed := f.pub.ofType(EventRoleChanged)
+	changed := f.pub.OfType(EventRoleChanged)
 	require.Len(t, changed, 1)
 	assert.Equal(t, RoleChanged{UserID: v.User.ID, Role: "ADMIN"}, decodeEvent[RoleChanged](t, changed[0]))
-	revoked := f.pub.ofType(EventTokensRevoked)
+	revoked := f.pub.OfType(EventTokensRevoked)
 	require.Len(t, revoked, 1)
 	assert.Equal(t, TokensRevoked{UserID: v.User.ID, NotBefore: f.clock.Now().Truncate(time.Second), Reason: reasonRoleChanged},
 		decodeEvent[TokensRevoked](t, revoked[0]))
@@ -104,7 +104,7 @@ func testSetUserRole(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 
 	_, err = api.SetUserRole(t.Context(), SetUserRoleRequest{Caller: root, UserID: v.User.ID, Role: platform.RoleAdmin})
 	require.NoError(t, err)
-	assert.Len(t, f.pub.ofType(EventRoleChanged), 1, "setting the same role publishes nothing")
+	assert.Len(t, f.pub.OfType(EventRoleChanged), 1, "setting the same role publishes nothing")
 
 	// Two admins: the first may step down, the second then may not.
 	_, err = api.SetUserRole(t.Context(), SetUserRoleRequest{Caller: root, UserID: root.UserID, Role: platform.RoleViewer})
@@ -156,10 +156,10 @@ func testDeleteUser(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 	again := register(t, api, "gone@example.com")
 	assert.NotEqual(t, v.User.ID, again.User.ID, "the email is free again")
 
-	deleted := f.pub.ofType(EventUserDeleted)
+	deleted := f.pub.OfType(EventUserDeleted)
 	require.Len(t, deleted, 1)
 	assert.Equal(t, UserDeleted{UserID: v.User.ID}, decodeEvent[UserDeleted](t, deleted[0]))
-	revoked := f.pub.ofType(EventTokensRevoked)
+	revoked := f.pub.OfType(EventTokensRevoked)
 	require.Len(t, revoked, 1)
 	assert.Equal(t, reasonUserDeleted, decodeEvent[TokensRevoked](t, revoked[0]).Reason)
 
@@ -180,13 +180,13 @@ func testEnsureAdmin(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 	assert.Equal(t, "The Boss", first.User.DisplayName)
 	login, err := api.Login(t.Context(), LoginRequest{Email: req.Email, Password: req.Password})
 	require.NoError(t, err)
-	events := f.pub.count()
+	events := f.pub.Count()
 
 	again, err := api.EnsureAdmin(t.Context(), req)
 	require.NoError(t, err)
 	assert.False(t, again.Created)
 	assert.Equal(t, first.User.ID, again.User.ID)
-	assert.Equal(t, events, f.pub.count(), "idempotent: nothing published")
+	assert.Equal(t, events, f.pub.Count(), "idempotent: nothing published")
 	_, err = api.Refresh(t.Context(), RefreshRequest{RefreshToken: login.Session.RefreshToken})
 	require.NoError(t, err, "idempotent: sessions kept")
 
@@ -200,7 +200,7 @@ func testEnsureAdmin(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 		require.NoError(t, err)
 		_, err = api.Login(t.Context(), LoginRequest{Email: req.Email, Password: req.Password})
 		requireKind(t, err, platform.KindUnauthenticated, "invalid email or password")
-		revoked := f.pub.ofType(EventTokensRevoked)
+		revoked := f.pub.OfType(EventTokensRevoked)
 		require.Len(t, revoked, 1)
 		assert.Equal(t, reasonPasswordReset, decodeEvent[TokensRevoked](t, revoked[0]).Reason)
 	})
@@ -212,7 +212,7 @@ func testEnsureAdmin(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 		assert.Equal(t, v.User.ID, resp.User.ID)
 		assert.Equal(t, platform.RoleAdmin, resp.User.Role)
 		assert.Equal(t, v.User.DisplayName, resp.User.DisplayName, "the name is kept")
-		require.Len(t, f.pub.ofType(EventRoleChanged), 1)
+		require.Len(t, f.pub.OfType(EventRoleChanged), 1)
 	})
 	t.Run("defaults the display name", func(t *testing.T) {
 		resp, err := api.EnsureAdmin(t.Context(), EnsureAdminRequest{Email: "anon@example.com", Password: testPassword})

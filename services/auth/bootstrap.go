@@ -61,7 +61,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, req EnsureAdminRequest) (Ensu
 // differs.
 func (s *Service) promote(ctx context.Context, id, password string) (userRecord, error) {
 	var u userRecord
-	err := s.write(ctx, func(b *batch) error {
+	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		var etag string
 		var err error
 		if u, etag, err = s.getUser(ctx, id); err != nil {
@@ -86,8 +86,8 @@ func (s *Service) promote(ctx context.Context, id, password string) (userRecord,
 			}
 			s.resetPassword(b, &u, hash, reasonPasswordReset, s.clock())
 		}
-		b.set(userPrefix+u.ID, u, etag, false)
-		return s.commit(ctx, b)
+		b.Set(userPrefix+u.ID, u, etag, false)
+		return nil
 	})
 	return u, err
 }

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // fastArgon2 keeps hashing cheap in tests; production uses the defaults.
@@ -41,54 +41,12 @@ func (c *testClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// recorder is a platform.Publisher that keeps what it is given, or fails.
-type recorder struct {
-	mu     sync.Mutex
-	events []platform.Event
-	fail   error
-}
-
-func (r *recorder) Publish(_ context.Context, ev platform.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		return r.fail
-	}
-	r.events = append(r.events, ev)
-	return nil
-}
-
-func (r *recorder) setFail(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.fail = err
-}
-
-// ofType returns the published events of typ, oldest first.
-func (r *recorder) ofType(typ string) []platform.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []platform.Event
-	for _, ev := range r.events {
-		if ev.Type == typ {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
-func (r *recorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.events)
-}
-
 // fixture is what a test can reach behind the API under test.
 type fixture struct {
 	svc   *Service
 	state *embedded.State
 	path  string
-	pub   *recorder
+	pub   *platformtest.Recorder
 	clock *testClock
 }
 
@@ -99,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	state, err := embedded.OpenState(path)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = state.Close() })
-	f := &fixture{state: state, path: path, pub: &recorder{}, clock: newTestClock()}
+	f := &fixture{state: state, path: path, pub: &platformtest.Recorder{}, clock: newTestClock()}
 	f.svc = f.newService(t, state)
 	return f
 }

@@ -101,7 +101,7 @@ func (k storedKey) parse() (signingKey, error) {
 func (s *Service) readRing(ctx context.Context) (keyRing, string, error) {
 	for range 2 {
 		var ring keyRing
-		etag, err := s.getJSON(ctx, keyRingKey, "no signing keys", &ring)
+		etag, err := platform.GetJSON(ctx, s.state, keyRingKey, "no signing keys", &ring)
 		if err == nil {
 			if len(ring.Keys) == 0 {
 				return ring, "", errors.New("signing key ring is empty")
@@ -115,11 +115,7 @@ func (s *Service) readRing(ctx context.Context) (keyRing, string, error) {
 		if err != nil {
 			return ring, "", err
 		}
-		op, err := setOp(keyRingKey, keyRing{Keys: []storedKey{first}}, "", true)
-		if err != nil {
-			return ring, "", err
-		}
-		err = s.state.Transact(ctx, []platform.Op{op})
+		err = platform.SetJSON(ctx, s.state, keyRingKey, keyRing{Keys: []storedKey{first}}, "", true)
 		if err != nil && !platform.Is(err, platform.KindConflict) {
 			return ring, "", fmt.Errorf("create signing key: %w", err)
 		}
@@ -197,7 +193,7 @@ func (s *Service) JWKS(ctx context.Context, _ JWKSRequest) (JWKSResponse, error)
 // key's kid.
 func (s *Service) RotateKey(ctx context.Context) (string, error) {
 	var kid string
-	err := retry(ctx, func() error {
+	err := platform.RetryConflict(ctx, conflictRetries, func() error {
 		ring, etag, err := s.readRing(ctx)
 		if err != nil {
 			return err
@@ -210,12 +206,8 @@ func (s *Service) RotateKey(ctx context.Context) (string, error) {
 		if extra := len(ring.Keys) - s.cfg.MaxKeys; extra > 0 {
 			ring.Keys = ring.Keys[extra:]
 		}
-		o, err := setOp(keyRingKey, ring, etag, false)
-		if err != nil {
-			return err
-		}
 		kid = next.KID
-		return s.state.Transact(ctx, []platform.Op{o})
+		return platform.SetJSON(ctx, s.state, keyRingKey, ring, etag, false)
 	})
 	if err != nil {
 		return "", op("RotateKey", err)

@@ -55,18 +55,18 @@ func TestEventsOnTheRealBus(t *testing.T) {
 	defer mu.Unlock()
 	assert.Equal(t, UserDeleted{UserID: v.User.ID}, decodeEvent[UserDeleted](t, got[EventUserDeleted]))
 	assert.Equal(t, reasonUserDeleted, decodeEvent[TokensRevoked](t, got[EventTokensRevoked]).Reason)
-	pending, err := svc.outbox.Members(t.Context())
+	pending, err := svc.outbox.Pending(t.Context())
 	require.NoError(t, err)
 	assert.Empty(t, pending, "published events leave the outbox")
 }
 
 func TestOutboxKeepsEventsThePublisherRefused(t *testing.T) {
 	f := newFixture(t)
-	f.pub.setFail(platform.E(platform.KindUnavailable, "broker down", nil))
+	f.pub.SetFail(platform.E(platform.KindUnavailable, "broker down", nil))
 	s := register(t, f.svc, "outbox@example.com")
 	require.NotEmpty(t, s.AccessToken, "the write succeeds although publishing failed")
-	assert.Zero(t, f.pub.count())
-	pending, err := f.svc.outbox.Members(t.Context())
+	assert.Zero(t, f.pub.Count())
+	pending, err := f.svc.outbox.Pending(t.Context())
 	require.NoError(t, err)
 	require.Len(t, pending, 1)
 
@@ -74,12 +74,12 @@ func TestOutboxKeepsEventsThePublisherRefused(t *testing.T) {
 	requireKind(t, err, platform.KindUnavailable, "")
 	assert.Zero(t, n)
 
-	f.pub.setFail(nil)
+	f.pub.SetFail(nil)
 	replica := f.newService(t, f.state) // e.g. after a restart
 	n, err = replica.FlushOutbox(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
-	evs := f.pub.ofType(EventUserRegistered)
+	evs := f.pub.OfType(EventUserRegistered)
 	require.Len(t, evs, 1)
 	assert.Equal(t, pending[0], evs[0].ID, "the event keeps the id it was written with")
 	assert.Equal(t, s.User.ID, decodeEvent[UserRegistered](t, evs[0]).User.ID)
@@ -91,14 +91,14 @@ func TestOutboxKeepsEventsThePublisherRefused(t *testing.T) {
 
 func TestRunFlushesTheOutboxUntilCanceled(t *testing.T) {
 	f := newFixture(t)
-	f.pub.setFail(errors.New("broker down"))
+	f.pub.SetFail(errors.New("broker down"))
 	register(t, f.svc, "run@example.com")
-	f.pub.setFail(nil)
+	f.pub.SetFail(nil)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- f.svc.Run(ctx) }()
-	require.Eventually(t, func() bool { return f.pub.count() == 1 }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return f.pub.Count() == 1 }, 10*time.Second, 10*time.Millisecond)
 	cancel()
 	select {
 	case err := <-done:

@@ -38,7 +38,7 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (RefreshRespo
 	}
 	hash := hashToken(req.RefreshToken)
 	var sess Session
-	err := s.write(ctx, func(b *batch) error {
+	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		var err error
 		sess, err = s.rotate(ctx, b, hash, s.clock())
 		return err
@@ -50,14 +50,14 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (RefreshRespo
 }
 
 // rotate is one attempt of Refresh.
-func (s *Service) rotate(ctx context.Context, b *batch, hash string, now time.Time) (Session, error) {
+func (s *Service) rotate(ctx context.Context, b *platform.Batch, hash string, now time.Time) (Session, error) {
 	var rec refreshRecord
-	recTag, err := s.getJSON(ctx, refreshPrefix+hash, "", &rec)
+	recTag, err := platform.GetJSON(ctx, s.state, refreshPrefix+hash, "", &rec)
 	if err != nil {
 		return Session{}, unauthenticatedIfMissing(err, errBadRefresh)
 	}
 	var fam familyRecord
-	famTag, err := s.getJSON(ctx, familyPrefix+rec.FamilyID, "", &fam)
+	famTag, err := platform.GetJSON(ctx, s.state, familyPrefix+rec.FamilyID, "", &fam)
 	switch {
 	case err != nil:
 		return Session{}, unauthenticatedIfMissing(err, errBadRefresh)
@@ -65,8 +65,8 @@ func (s *Service) rotate(ctx context.Context, b *batch, hash string, now time.Ti
 		return Session{}, errRevokedSession
 	case rec.RotatedTo != "":
 		s.revokeFamily(b, rec.FamilyID, fam, famTag, reasonReuse, now)
-		b.emit(s, EventTokensRevoked, now, TokensRevoked{UserID: rec.UserID, NotBefore: revokedBefore(now), Reason: reasonReuse})
-		if err := s.commit(ctx, b); err != nil {
+		b.Emit(s.event(EventTokensRevoked, now, TokensRevoked{UserID: rec.UserID, NotBefore: revokedBefore(now), Reason: reasonReuse}))
+		if err := s.outbox.Commit(ctx, b); err != nil {
 			return Session{}, err
 		}
 		s.log.WarnContext(ctx, "auth: refresh token reused; family revoked", "user_id", rec.UserID, "family_id", rec.FamilyID)
@@ -87,9 +87,9 @@ func (s *Service) rotate(ctx context.Context, b *batch, hash string, now time.Ti
 	}
 	rec.RotatedTo, rec.RotatedAt = next, now
 	fam.LastUsedAt = now
-	b.set(refreshPrefix+hash, rec, recTag, false)
-	b.set(familyPrefix+rec.FamilyID, fam, famTag, false)
-	return sess, s.commit(ctx, b)
+	b.Set(refreshPrefix+hash, rec, recTag, false)
+	b.Set(familyPrefix+rec.FamilyID, fam, famTag, false)
+	return sess, nil
 }
 
 // Logout ends the session the refresh token belongs to: its family is
@@ -105,13 +105,13 @@ func (s *Service) Logout(ctx context.Context, req LogoutRequest) (LogoutResponse
 		return LogoutResponse{}, op("Logout", platform.E(platform.KindInvalid, "refresh token is required", nil))
 	}
 	hash := hashToken(req.RefreshToken)
-	err := s.write(ctx, func(b *batch) error {
+	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		var rec refreshRecord
-		if _, err := s.getJSON(ctx, refreshPrefix+hash, "", &rec); err != nil {
+		if _, err := platform.GetJSON(ctx, s.state, refreshPrefix+hash, "", &rec); err != nil {
 			return unauthenticatedIfMissing(err, errBadRefresh)
 		}
 		var fam familyRecord
-		famTag, err := s.getJSON(ctx, familyPrefix+rec.FamilyID, "", &fam)
+		famTag, err := platform.GetJSON(ctx, s.state, familyPrefix+rec.FamilyID, "", &fam)
 		if platform.Is(err, platform.KindNotFound) || (err == nil && fam.Revoked) {
 			return nil
 		}
@@ -119,7 +119,7 @@ func (s *Service) Logout(ctx context.Context, req LogoutRequest) (LogoutResponse
 			return err
 		}
 		s.revokeFamily(b, rec.FamilyID, fam, famTag, reasonLogout, s.clock())
-		return s.commit(ctx, b)
+		return nil
 	})
 	if err != nil {
 		return LogoutResponse{}, op("Logout", err)
@@ -128,9 +128,9 @@ func (s *Service) Logout(ctx context.Context, req LogoutRequest) (LogoutResponse
 }
 
 // revokeFamily adds the revocation of a token family to b.
-func (s *Service) revokeFamily(b *batch, id string, fam familyRecord, etag, reason string, now time.Time) {
+func (s *Service) revokeFamily(b *platform.Batch, id string, fam familyRecord, etag, reason string, now time.Time) {
 	fam.Revoked, fam.RevokedAt, fam.RevokedReason = true, now, reason
-	b.set(familyPrefix+id, fam, etag, false)
+	b.Set(familyPrefix+id, fam, etag, false)
 }
 
 // unauthenticatedIfMissing turns a KindNotFound into the given

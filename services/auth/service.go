@@ -1,8 +1,6 @@
 package auth
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -56,7 +54,7 @@ func (c Config) withDefaults() Config {
 		c.MaxKeys = 3
 	}
 	if c.OutboxInterval <= 0 {
-		c.OutboxInterval = 30 * time.Second
+		c.OutboxInterval = platform.DefaultOutboxInterval
 	}
 	return c
 }
@@ -80,12 +78,11 @@ const keySetShards = 8
 type Service struct {
 	cfg    Config
 	state  platform.State
-	pub    platform.Publisher
 	now    platform.Clock
 	log    *slog.Logger
 	hasher *hasher
 	users  *platform.KeySet // ids of all users, for ListUsers
-	outbox *platform.KeySet // ids of events written but not yet published
+	outbox *platform.Outbox
 	keys   keyCache
 }
 
@@ -111,12 +108,11 @@ func New(cfg Config, state platform.State, pub platform.Publisher, clock platfor
 	return &Service{
 		cfg:    cfg,
 		state:  state,
-		pub:    pub,
 		now:    clock,
 		log:    log,
 		hasher: h,
 		users:  platform.NewKeySet(state, "users", keySetShards),
-		outbox: platform.NewKeySet(state, "outbox", keySetShards),
+		outbox: platform.NewOutbox(state, pub, log),
 	}, nil
 }
 
@@ -127,116 +123,6 @@ func (s *Service) clock() time.Time { return s.now().UTC() }
 func (s *Service) event(typ string, now time.Time, payload any) (platform.Event, error) {
 	return platform.NewEvent(Source, Topic, typ, now, payload)
 }
-
-// getJSON reads key into v and returns its ETag. A missing key is returned
-// as KindNotFound with the given client-safe message.
-func (s *Service) getJSON(ctx context.Context, key, notFound string, v any) (string, error) {
-	item, err := s.state.Get(ctx, key)
-	if platform.Is(err, platform.KindNotFound) {
-		return "", platform.E(platform.KindNotFound, notFound, err)
-	}
-	if err != nil {
-		return "", fmt.Errorf("get %s: %w", key, err)
-	}
-	return item.ETag, decodeItem(item, v)
-}
-
-// decodeItem unmarshals a stored JSON value.
-func decodeItem(item platform.Item, v any) error {
-	if err := json.Unmarshal(item.Value, v); err != nil {
-		return fmt.Errorf("decode %s: %w", item.Key, err)
-	}
-	return nil
-}
-
-// setOp returns a write of v as JSON at key; etag "" with ifAbsent false is
-// an unconditional write.
-func setOp(key string, v any, etag string, ifAbsent bool) (platform.Op, error) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return platform.Op{}, fmt.Errorf("encode %s: %w", key, err)
-	}
-	return platform.Op{Key: key, Value: data, ETag: etag, IfAbsent: ifAbsent}, nil
-}
-
-// batch collects the writes of one transaction and the events it records.
-type batch struct {
-	ops       []platform.Op
-	events    []platform.Event
-	err       error
-	committed bool
-}
-
-// set adds a JSON write to the batch; the first error sticks.
-func (b *batch) set(key string, v any, etag string, ifAbsent bool) {
-	if b.err != nil {
-		return
-	}
-	op, err := setOp(key, v, etag, ifAbsent)
-	b.ops, b.err = append(b.ops, op), err
-}
-
-// del adds a conditional delete to the batch.
-func (b *batch) del(key, etag string) {
-	b.ops = append(b.ops, platform.Op{Key: key, Delete: true, ETag: etag})
-}
-
-// emit adds an event to the batch.
-func (b *batch) emit(s *Service, typ string, now time.Time, payload any) {
-	if b.err != nil {
-		return
-	}
-	ev, err := s.event(typ, now, payload)
-	b.events, b.err = append(b.events, ev), err
-}
-
-// commit applies the batch, with its events written to the outbox, as one
-// transaction. A lost race comes back as KindConflict for RetryConflict.
-func (s *Service) commit(ctx context.Context, b *batch) error {
-	if b.err != nil {
-		return b.err
-	}
-	ops, err := s.outboxOps(ctx, b.events)
-	if err != nil {
-		return err
-	}
-	if err := s.state.Transact(ctx, append(b.ops, ops...)); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	b.committed = true
-	return nil
-}
-
-// retry runs a read-modify-write until it does not lose a race.
-func retry(ctx context.Context, fn func() error) error {
-	return platform.RetryConflict(ctx, conflictRetries, fn)
-}
-
-// write runs attempt, a read-modify-write that fills a fresh batch and
-// commits it, until it does not lose a race; then it publishes the events
-// of the batch that committed, even when attempt returned an error after
-// its commit (a detected refresh-token reuse revokes and then fails).
-func (s *Service) write(ctx context.Context, attempt func(b *batch) error) error {
-	var last *batch
-	err := retry(ctx, func() error {
-		last = &batch{}
-		return attempt(last)
-	})
-	if last != nil && last.committed {
-		s.publish(ctx, last.events)
-	}
-	var f final
-	if errors.As(err, &f) {
-		return f.err
-	}
-	return err
-}
-
-// final carries an error out of a write attempt without being retried,
-// even when its kind is KindConflict (a taken email, the last admin).
-type final struct{ err error }
-
-func (f final) Error() string { return f.err.Error() }
 
 // op wraps a method's error with the method name; the kind and the public
 // message stay those of the cause.

@@ -55,7 +55,7 @@ func TestConcurrentRegistrationOfOneEmail(t *testing.T) {
 	list, err := f.svc.ListUsers(t.Context(), ListUsersRequest{Caller: root})
 	require.NoError(t, err)
 	assert.Equal(t, 2, list.TotalCount)
-	assert.Len(t, f.pub.ofType(EventUserRegistered), 2)
+	assert.Len(t, f.pub.OfType(EventUserRegistered), 2)
 }
 
 func TestConcurrentRegistrationsAllLand(t *testing.T) {

@@ -56,7 +56,7 @@ func testRegister(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 	assert.Equal(t, s.User.ID, got.User.ID)
 	assert.Equal(t, s.User.Email, got.User.Email)
 
-	evs := f.pub.ofType(EventUserRegistered)
+	evs := f.pub.OfType(EventUserRegistered)
 	require.Len(t, evs, 1)
 	payload := decodeEvent[UserRegistered](t, evs[0])
 	assert.Equal(t, s.User.ID, payload.User.ID)
@@ -98,7 +98,7 @@ func testRegisterValidation(t *testing.T, newAPI func(t *testing.T) (API, *fixtu
 		})
 		require.NoError(t, err)
 	})
-	assert.Len(t, f.pub.ofType(EventUserRegistered), 1)
+	assert.Len(t, f.pub.OfType(EventUserRegistered), 1)
 }
 
 func testDuplicateEmail(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
@@ -159,7 +159,7 @@ func testRefreshRotation(t *testing.T, newAPI func(t *testing.T) (API, *fixture)
 	requireKind(t, err, platform.KindInvalid, "refresh token is required")
 	_, err = api.Refresh(t.Context(), RefreshRequest{RefreshToken: "never-issued"})
 	requireKind(t, err, platform.KindUnauthenticated, "invalid refresh token")
-	assert.Empty(t, f.pub.ofType(EventTokensRevoked), "plain rotation revokes nothing")
+	assert.Empty(t, f.pub.OfType(EventTokensRevoked), "plain rotation revokes nothing")
 }
 
 func testRefreshReuse(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
@@ -180,7 +180,7 @@ func testRefreshReuse(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 	_, err = api.Refresh(t.Context(), RefreshRequest{RefreshToken: other.Session.RefreshToken})
 	require.NoError(t, err, "another sign-in of the user is a separate family")
 
-	evs := f.pub.ofType(EventTokensRevoked)
+	evs := f.pub.OfType(EventTokensRevoked)
 	require.Len(t, evs, 1)
 	p := decodeEvent[TokensRevoked](t, evs[0])
 	assert.Equal(t, s0.User.ID, p.UserID)
@@ -255,7 +255,7 @@ func testChangePassword(t *testing.T, newAPI func(t *testing.T) (API, *fixture))
 			requireKind(t, err, tt.kind, tt.msg)
 		})
 	}
-	require.Empty(t, f.pub.ofType(EventTokensRevoked))
+	require.Empty(t, f.pub.OfType(EventTokensRevoked))
 
 	resp, err := api.ChangePassword(t.Context(), ChangePasswordRequest{Caller: me, OldPassword: testPassword, NewPassword: newPassword})
 	require.NoError(t, err)
@@ -275,7 +275,7 @@ func testChangePassword(t *testing.T, newAPI func(t *testing.T) (API, *fixture))
 	_, err = api.Login(t.Context(), LoginRequest{Email: "pw@example.com", Password: newPassword})
 	require.NoError(t, err)
 
-	evs := f.pub.ofType(EventTokensRevoked)
+	evs := f.pub.OfType(EventTokensRevoked)
 	require.Len(t, evs, 1)
 	p := decodeEvent[TokensRevoked](t, evs[0])
 	assert.Equal(t, TokensRevoked{UserID: s0.User.ID, NotBefore: f.clock.Now().Truncate(time.Second), Reason: reasonPasswordChanged}, p)

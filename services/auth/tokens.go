@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/dflix/dflix/services/platform"
 )
 
 // signAccessToken issues a JWT for u: iss, aud, sub, iat, nbf, exp, jti and
@@ -96,22 +98,22 @@ func hashToken(token string) string {
 
 // startSession adds a new token family for u to b and returns the session
 // the client gets once b commits.
-func (s *Service) startSession(ctx context.Context, b *batch, u userRecord, now time.Time) (Session, error) {
+func (s *Service) startSession(ctx context.Context, b *platform.Batch, u userRecord, now time.Time) (Session, error) {
 	familyID := uuid.NewString()
-	b.set(familyPrefix+familyID, familyRecord{UserID: u.ID, Epoch: u.SessionEpoch, CreatedAt: now, LastUsedAt: now}, "", true)
+	b.Set(familyPrefix+familyID, familyRecord{UserID: u.ID, Epoch: u.SessionEpoch, CreatedAt: now, LastUsedAt: now}, "", true)
 	sess, _, err := s.issueRefresh(ctx, b, u, familyID, now)
 	return sess, err
 }
 
 // issueRefresh adds a new refresh token of the family to b and signs the
 // access token that goes with it. It also returns the new token's hash.
-func (s *Service) issueRefresh(ctx context.Context, b *batch, u userRecord, familyID string, now time.Time) (Session, string, error) {
+func (s *Service) issueRefresh(ctx context.Context, b *platform.Batch, u userRecord, familyID string, now time.Time) (Session, string, error) {
 	token, hash, err := newRefreshToken()
 	if err != nil {
 		return Session{}, "", err
 	}
 	rec := refreshRecord{UserID: u.ID, FamilyID: familyID, IssuedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTokenTTL)}
-	b.set(refreshPrefix+hash, rec, "", true)
+	b.Set(refreshPrefix+hash, rec, "", true)
 	access, exp, err := s.signAccessToken(ctx, u, now)
 	if err != nil {
 		return Session{}, "", err

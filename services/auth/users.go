@@ -49,14 +49,14 @@ var (
 // getUser reads a user and its ETag (KindNotFound "user not found").
 func (s *Service) getUser(ctx context.Context, id string) (userRecord, string, error) {
 	var u userRecord
-	etag, err := s.getJSON(ctx, userPrefix+id, "user not found", &u)
+	etag, err := platform.GetJSON(ctx, s.state, userPrefix+id, "user not found", &u)
 	return u, etag, err
 }
 
 // userByEmail finds the account of a normalized email (KindNotFound).
 func (s *Service) userByEmail(ctx context.Context, email string) (userRecord, string, error) {
 	var e emailRecord
-	if _, err := s.getJSON(ctx, emailPrefix+email, "user not found", &e); err != nil {
+	if _, err := platform.GetJSON(ctx, s.state, emailPrefix+email, "user not found", &e); err != nil {
 		return userRecord{}, "", err
 	}
 	return s.getUser(ctx, e.UserID)
@@ -128,9 +128,9 @@ func (s *Service) createUser(ctx context.Context, acc newAccount, signIn bool) (
 	}
 	var u userRecord
 	var sess Session
-	err = s.write(ctx, func(b *batch) error {
+	err = s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		if err := s.emailFree(ctx, acc.email); err != nil {
-			return final{err} // taken by a racing registration: do not retry
+			return err // taken by a racing registration (build errors are not retried)
 		}
 		now := s.clock()
 		u = userRecord{ID: id.String(), Email: acc.email, DisplayName: acc.name, Role: acc.role,
@@ -144,7 +144,7 @@ func (s *Service) createUser(ctx context.Context, acc newAccount, signIn bool) (
 				return err
 			}
 		}
-		return s.commit(ctx, b)
+		return nil
 	})
 	return u, sess, err
 }
@@ -152,22 +152,18 @@ func (s *Service) createUser(ctx context.Context, acc newAccount, signIn bool) (
 // insertUser adds a new account to b: the record and the email reservation
 // (both IfAbsent), its id in the users set, the admins list for an admin,
 // and EventUserRegistered.
-func (s *Service) insertUser(ctx context.Context, b *batch, u userRecord) error {
-	b.set(userPrefix+u.ID, u, "", true)
-	b.set(emailPrefix+u.Email, emailRecord{UserID: u.ID}, "", true)
-	ops, err := s.users.AddOps(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	b.ops = append(b.ops, ops...)
+func (s *Service) insertUser(ctx context.Context, b *platform.Batch, u userRecord) error {
+	b.Set(userPrefix+u.ID, u, "", true)
+	b.Set(emailPrefix+u.Email, emailRecord{UserID: u.ID}, "", true)
+	b.Add(s.users.AddOps(ctx, u.ID))
 	if u.Role == platform.RoleAdmin {
 		admins, etag, err := s.readAdmins(ctx)
 		if err != nil {
 			return err
 		}
-		b.setAdmins(admins.with(u.ID), etag)
+		setAdmins(b, admins.with(u.ID), etag)
 	}
-	b.emit(s, EventUserRegistered, u.CreatedAt, UserRegistered{User: u.public()})
+	b.Emit(s.event(EventUserRegistered, u.CreatedAt, UserRegistered{User: u.public()}))
 	return nil
 }
 
@@ -190,7 +186,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResponse, e
 		return LoginResponse{}, op("Login", err)
 	}
 	var sess Session
-	err = s.write(ctx, func(b *batch) error {
+	err = s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		cur, _, err := s.getUser(ctx, u.ID)
 		switch {
 		case platform.Is(err, platform.KindNotFound):
@@ -203,7 +199,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResponse, e
 		if sess, err = s.startSession(ctx, b, cur, s.clock()); err != nil {
 			return err
 		}
-		return s.commit(ctx, b)
+		return nil
 	})
 	if err != nil {
 		return LoginResponse{}, op("Login", err)
@@ -242,11 +238,8 @@ func (s *Service) rehash(ctx context.Context, u userRecord, etag, password strin
 	if err == nil {
 		next := u
 		next.PasswordHash = hash
-		var o platform.Op
-		if o, err = setOp(userPrefix+u.ID, next, etag, false); err == nil {
-			if err = s.state.Transact(ctx, []platform.Op{o}); err == nil {
-				return next
-			}
+		if err = platform.SetJSON(ctx, s.state, userPrefix+u.ID, next, etag, false); err == nil {
+			return next
 		}
 	}
 	s.log.WarnContext(ctx, "auth: could not upgrade a password hash", "user_id", u.ID, "err", err)
@@ -308,7 +301,7 @@ func (s *Service) ChangePassword(ctx context.Context, req ChangePasswordRequest)
 		return ChangePasswordResponse{}, op("ChangePassword", err)
 	}
 	var sess Session
-	err = s.write(ctx, func(b *batch) error {
+	err = s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		u, etag, err := s.getUser(ctx, id)
 		switch {
 		case err != nil:
@@ -318,11 +311,11 @@ func (s *Service) ChangePassword(ctx context.Context, req ChangePasswordRequest)
 		}
 		now := s.clock()
 		s.resetPassword(b, &u, hash, reasonPasswordChanged, now)
-		b.set(userPrefix+u.ID, u, etag, false)
+		b.Set(userPrefix+u.ID, u, etag, false)
 		if sess, err = s.startSession(ctx, b, u, now); err != nil {
 			return err
 		}
-		return s.commit(ctx, b)
+		return nil
 	})
 	if err != nil {
 		return ChangePasswordResponse{}, op("ChangePassword", err)
@@ -332,8 +325,8 @@ func (s *Service) ChangePassword(ctx context.Context, req ChangePasswordRequest)
 
 // resetPassword sets u's hash, ends all of u's sessions and adds
 // EventTokensRevoked to b; the caller writes u.
-func (s *Service) resetPassword(b *batch, u *userRecord, hash, reason string, now time.Time) {
+func (s *Service) resetPassword(b *platform.Batch, u *userRecord, hash, reason string, now time.Time) {
 	u.PasswordHash, u.UpdatedAt = hash, now
 	u.SessionEpoch++
-	b.emit(s, EventTokensRevoked, now, TokensRevoked{UserID: u.ID, NotBefore: revokedBefore(now), Reason: reason})
+	b.Emit(s.event(EventTokensRevoked, now, TokensRevoked{UserID: u.ID, NotBefore: revokedBefore(now), Reason: reason}))
 }

@@ -18,7 +18,7 @@
 //	                               genre or cast; inserted with IfAbsent so
 //	                               names stay unique across replicas
 //	usertags/<user id>             one user's tags: video id -> tags
-//	outbox/<event id>              an event written but not yet published
+//	outbox/event/<event id>        an event written but not yet published
 //	videos|categories|genres|cast|outbox/shard/<nn>
 //	                               platform.KeySet shards enumerating them
 //

@@ -1,9 +1,7 @@
 package catalog_test
 
 import (
-	"context"
 	"encoding/json"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,6 +10,7 @@ import (
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // handler returns the service's handler of the subscription named name.
@@ -34,7 +33,7 @@ func decode[T any](t *testing.T, ev platform.Event) T {
 }
 
 func TestSubscriptions(t *testing.T) {
-	svc := newService(t, openState(t, t.TempDir()), &recorder{})
+	svc := newService(t, openState(t, t.TempDir()), &platformtest.Recorder{})
 	subs := svc.Subscriptions()
 	require.Len(t, subs, 2)
 	assert.Equal(t, catalog.Topic, subs[0].Topic)
@@ -44,7 +43,7 @@ func TestSubscriptions(t *testing.T) {
 }
 
 func TestEventsCarryVersions(t *testing.T) {
-	rec := &recorder{}
+	rec := &platformtest.Recorder{}
 	svc := newService(t, openState(t, t.TempDir()), rec)
 	g := mustGenre(t, svc, "Drama")
 	v := mustVideo(t, svc, input("Versioned"), true)
@@ -57,22 +56,22 @@ func TestEventsCarryVersions(t *testing.T) {
 	require.NoError(t, err)
 
 	var versions []int64
-	for _, ev := range rec.ofType(catalog.EventVideoChanged) {
+	for _, ev := range rec.OfType(catalog.EventVideoChanged) {
 		versions = append(versions, decode[catalog.VideoChanged](t, ev).Video.Version)
 	}
 	assert.Equal(t, []int64{1, 2, 3, 4}, versions, "create, publish, genre added, genre deleted")
-	deleted := rec.ofType(catalog.EventVideoDeleted)
+	deleted := rec.OfType(catalog.EventVideoDeleted)
 	require.Len(t, deleted, 1)
 	assert.Equal(t, catalog.VideoDeleted{VideoID: v.ID, Version: 5}, decode[catalog.VideoDeleted](t, deleted[0]))
-	tax := rec.ofType(catalog.EventTaxonomyChanged)
+	tax := rec.OfType(catalog.EventTaxonomyChanged)
 	require.Len(t, tax, 2)
 	assert.Equal(t, catalog.TaxonomyChanged{Kind: "genre", ID: g.ID, Deleted: true}, decode[catalog.TaxonomyChanged](t, tax[1]))
-	tags := rec.ofType(catalog.EventTagsChanged)
+	tags := rec.OfType(catalog.EventTagsChanged)
 	require.Len(t, tags, 1)
 	assert.Equal(t, catalog.TagsChanged{UserID: viewer.UserID, VideoID: v.ID, Tags: []string{"mine"}}, decode[catalog.TagsChanged](t, tags[0]))
 
 	seen := map[string]bool{}
-	for _, ev := range rec.events {
+	for _, ev := range rec.Events() {
 		assert.Equal(t, catalog.Source, ev.Source)
 		assert.Equal(t, catalog.Topic, ev.Topic)
 		assert.False(t, seen[ev.ID], "event ids are unique")
@@ -83,30 +82,17 @@ func TestEventsCarryVersions(t *testing.T) {
 	assert.Zero(t, n, "published events leave the outbox")
 }
 
-// flakyPublisher fails while down is set.
-type flakyPublisher struct {
-	recorder
-	down atomic.Bool
-}
-
-func (p *flakyPublisher) Publish(ctx context.Context, ev platform.Event) error {
-	if p.down.Load() {
-		return platform.E(platform.KindUnavailable, "broker down", nil)
-	}
-	return p.recorder.Publish(ctx, ev)
-}
-
 func TestOutboxRelaysEventsPublishLost(t *testing.T) {
-	pub := &flakyPublisher{}
-	pub.down.Store(true)
+	pub := &platformtest.Recorder{}
+	pub.SetFail(platform.E(platform.KindUnavailable, "broker down", nil))
 	svc := newService(t, openState(t, t.TempDir()), pub)
 	v := mustVideo(t, svc, input("Kept"), false)
-	assert.Empty(t, pub.ofType(catalog.EventVideoChanged), "the write succeeds without the broker")
-	pub.down.Store(false)
+	assert.Empty(t, pub.OfType(catalog.EventVideoChanged), "the write succeeds without the broker")
+	pub.SetFail(nil)
 	n, err := svc.FlushOutbox(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
-	changed := pub.ofType(catalog.EventVideoChanged)
+	changed := pub.OfType(catalog.EventVideoChanged)
 	require.Len(t, changed, 1)
 	assert.Equal(t, v, decode[catalog.VideoChanged](t, changed[0]).Video)
 }
@@ -121,15 +107,15 @@ func event(t *testing.T, typ string, payload any) platform.Event {
 
 func TestProjectionIgnoresDuplicateAndLateEvents(t *testing.T) {
 	state := openState(t, t.TempDir())
-	rec := &recorder{}
+	rec := &platformtest.Recorder{}
 	writer := newService(t, state, rec)
-	replica := newService(t, state, &recorder{})
+	replica := newService(t, state, &platformtest.Recorder{})
 	apply := handler(t, replica, catalog.SubscriptionProjection)
 
 	v := mustVideo(t, writer, input("Original"), true) // versions 1 and 2
 	up, err := writer.UpdateVideo(ctx, catalog.UpdateVideoRequest{Caller: admin, ID: v.ID, Patch: catalog.VideoPatch{Title: ptr("Renamed")}})
 	require.NoError(t, err)
-	events := rec.ofType(catalog.EventVideoChanged)
+	events := rec.OfType(catalog.EventVideoChanged)
 	require.Len(t, events, 3)
 
 	get := func() (catalog.Video, error) {
@@ -148,7 +134,7 @@ func TestProjectionIgnoresDuplicateAndLateEvents(t *testing.T) {
 
 	_, err = writer.DeleteVideo(ctx, catalog.DeleteVideoRequest{Caller: admin, ID: v.ID})
 	require.NoError(t, err)
-	del := rec.ofType(catalog.EventVideoDeleted)[0]
+	del := rec.OfType(catalog.EventVideoDeleted)[0]
 	require.NoError(t, apply(ctx, del))
 	require.NoError(t, apply(ctx, del))
 	require.NoError(t, apply(ctx, events[2]), "a change older than the deletion")
@@ -159,7 +145,7 @@ func TestProjectionIgnoresDuplicateAndLateEvents(t *testing.T) {
 	assert.Empty(t, found.Page.Videos)
 
 	t.Run("a replica started after the deletion", func(t *testing.T) {
-		late := newService(t, state, &recorder{})
+		late := newService(t, state, &platformtest.Recorder{})
 		require.NoError(t, handler(t, late, catalog.SubscriptionProjection)(ctx, events[2]))
 		_, err := late.GetVideo(ctx, catalog.GetVideoRequest{Caller: admin, ID: v.ID})
 		requireKind(t, err, platform.KindNotFound, "video not found")
@@ -175,7 +161,7 @@ func TestProjectionIgnoresDuplicateAndLateEvents(t *testing.T) {
 }
 
 func TestUserDeletedDropsTags(t *testing.T) {
-	svc := newService(t, openState(t, t.TempDir()), &recorder{})
+	svc := newService(t, openState(t, t.TempDir()), &platformtest.Recorder{})
 	v := mustVideo(t, svc, input("Tagged"), true)
 	addTags(t, svc, viewer, v.ID, "mine")
 	addTags(t, svc, viewer2, v.ID, "theirs")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // The callers the tests act as.
@@ -23,32 +23,6 @@ var (
 	viewer2 = platform.Caller{UserID: "u-viewer-2", Role: platform.RoleViewer}
 	anon    = platform.Caller{}
 )
-
-// recorder is a platform.Publisher that keeps what is published.
-type recorder struct {
-	mu     sync.Mutex
-	events []platform.Event
-}
-
-func (r *recorder) Publish(_ context.Context, ev platform.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, ev)
-	return nil
-}
-
-// ofType returns the recorded events of type typ, in publication order.
-func (r *recorder) ofType(typ string) []platform.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []platform.Event
-	for _, ev := range r.events {
-		if ev.Type == typ {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
 
 // tickingClock returns a clock that starts at start and moves one
 // millisecond each time it is read, so creation times are distinct.
@@ -82,7 +56,7 @@ func newService(t *testing.T, state platform.State, pub platform.Publisher) *cat
 // newDirect is the suite's factory for the service called in process.
 func newDirect(t *testing.T) catalog.API {
 	t.Helper()
-	return newService(t, openState(t, t.TempDir()), &recorder{})
+	return newService(t, openState(t, t.TempDir()), &platformtest.Recorder{})
 }
 
 // newWire is the suite's factory for the service called through its HTTP

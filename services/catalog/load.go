@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -25,14 +24,6 @@ func (s *Service) bulkGet(ctx context.Context, keys []string) ([]platform.Item, 
 	return out, nil
 }
 
-// decodeJSON decodes a stored item into v.
-func decodeJSON(it platform.Item, v any) error {
-	if err := json.Unmarshal(it.Value, v); err != nil {
-		return platform.E(platform.KindInternal, "corrupt entry", fmt.Errorf("decode %s: %w", it.Key, err))
-	}
-	return nil
-}
-
 // loadAll reads every member of set, stored at prefix+id, as a T.
 func loadAll[T any](ctx context.Context, s *Service, set *platform.KeySet, prefix string) ([]T, error) {
 	ids, err := set.Members(ctx)
@@ -49,7 +40,7 @@ func loadAll[T any](ctx context.Context, s *Service, set *platform.KeySet, prefi
 	}
 	out := make([]T, len(items))
 	for i, it := range items {
-		if err := decodeJSON(it, &out[i]); err != nil {
+		if err := platform.DecodeJSON(it, &out[i]); err != nil {
 			return nil, err
 		}
 	}

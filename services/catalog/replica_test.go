@@ -13,6 +13,7 @@ import (
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // snapshot is what a replica answers to a fixed set of reads.
@@ -69,14 +70,14 @@ func TestRestartRebuildsProjectionAndIndex(t *testing.T) {
 	dir := t.TempDir()
 	state, err := embedded.OpenState(filepath.Join(dir, "catalog.db"))
 	require.NoError(t, err)
-	svc, err := catalog.New(ctx, catalog.Config{IndexDir: t.TempDir()}, state, &recorder{}, tickingClock(testClockStart), nil)
+	svc, err := catalog.New(ctx, catalog.Config{IndexDir: t.TempDir()}, state, &platformtest.Recorder{}, tickingClock(testClockStart), nil)
 	require.NoError(t, err)
 	fillCatalog(t, svc)
 	before := takeSnapshot(t, svc)
 	require.NoError(t, svc.Close())
 	require.NoError(t, state.Close())
 
-	restarted := newService(t, openState(t, dir), &recorder{})
+	restarted := newService(t, openState(t, dir), &platformtest.Recorder{})
 	assert.Equal(t, before, takeSnapshot(t, restarted))
 	assert.NotEmpty(t, before.Searches[0].Page.Videos)
 }
@@ -143,7 +144,7 @@ func TestReplicaConvergesThroughTheBus(t *testing.T) {
 }
 
 func TestWireParity(t *testing.T) {
-	svc := newService(t, openState(t, t.TempDir()), &recorder{})
+	svc := newService(t, openState(t, t.TempDir()), &platformtest.Recorder{})
 	inv := embedded.NewInvoker()
 	inv.Register(catalog.AppID, catalog.NewHandler(svc))
 	client := catalog.NewClient(inv)

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,7 +27,6 @@ const conflictRetries = 16
 const (
 	videoShards    = 64
 	taxonomyShards = 8
-	outboxShards   = 8
 )
 
 // Config tunes the service. The zero Config is the production setting.
@@ -44,7 +42,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.OutboxInterval <= 0 {
-		c.OutboxInterval = 30 * time.Second
+		c.OutboxInterval = platform.DefaultOutboxInterval
 	}
 	return c
 }
@@ -57,14 +55,13 @@ func (c Config) withDefaults() Config {
 type Service struct {
 	cfg    Config
 	state  platform.State
-	pub    platform.Publisher
 	now    platform.Clock
 	log    *slog.Logger
 	videos *platform.KeySet
 	cats   *taxonomy[Category]
 	genres *taxonomy[Genre]
 	casts  *taxonomy[CastMember]
-	outbox *platform.KeySet
+	outbox *platform.Outbox
 	proj   *projection
 	index  *searchIndex
 
@@ -92,14 +89,13 @@ func New(ctx context.Context, cfg Config, state platform.State, pub platform.Pub
 	s := &Service{
 		cfg:    cfg,
 		state:  state,
-		pub:    pub,
 		now:    clock,
 		log:    log,
 		videos: platform.NewKeySet(state, "videos", videoShards),
 		cats:   newCategories(state),
 		genres: newGenres(state),
 		casts:  newCastMembers(state),
-		outbox: platform.NewKeySet(state, "outbox", outboxShards),
+		outbox: platform.NewOutbox(state, pub, log),
 		proj:   newProjection(),
 	}
 	if err := s.openIndex(); err != nil {
@@ -139,22 +135,6 @@ func (s *Service) clock() time.Time { return s.now().UTC() }
 // event builds one event on Topic.
 func (s *Service) event(typ string, now time.Time, payload any) (platform.Event, error) {
 	return platform.NewEvent(Source, Topic, typ, now, payload)
-}
-
-// getJSON reads key into v and returns its ETag. A missing key is returned
-// as KindNotFound with the given client-safe message.
-func (s *Service) getJSON(ctx context.Context, key, notFound string, v any) (string, error) {
-	item, err := s.state.Get(ctx, key)
-	if platform.Is(err, platform.KindNotFound) {
-		return "", platform.E(platform.KindNotFound, notFound, err)
-	}
-	if err != nil {
-		return "", fmt.Errorf("get %s: %w", key, err)
-	}
-	if err := json.Unmarshal(item.Value, v); err != nil {
-		return "", platform.E(platform.KindInternal, "corrupt entry", fmt.Errorf("decode %s: %w", key, err))
-	}
-	return item.ETag, nil
 }
 
 // op wraps a method's error with the method name; the kind and the public

@@ -71,7 +71,7 @@ func (s *Service) onVideoChanged(ctx context.Context, v Video) error {
 		return nil
 	}
 	var stored Video
-	_, err := s.getJSON(ctx, videoKey(v.ID), "video not found", &stored)
+	_, err := platform.GetJSON(ctx, s.state, videoKey(v.ID), "video not found", &stored)
 	switch {
 	case platform.Is(err, platform.KindNotFound):
 		s.removeVideo(v.ID, v.Version, false)

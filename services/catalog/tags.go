@@ -18,7 +18,7 @@ func userTagsKey(userID string) string { return "usertags/" + userID }
 // user has none stored yet).
 func (s *Service) readUserTags(ctx context.Context, userID string) (userTags, string, error) {
 	doc := userTags{}
-	etag, err := s.getJSON(ctx, userTagsKey(userID), "", &doc)
+	etag, err := platform.GetJSON(ctx, s.state, userTagsKey(userID), "", &doc)
 	if platform.Is(err, platform.KindNotFound) {
 		return userTags{}, "", nil
 	}
@@ -68,7 +68,7 @@ func (s *Service) editTags(ctx context.Context, caller platform.Caller, rawID st
 	}
 	var out []string
 	now := s.clock()
-	err = s.write(ctx, func(b *batch) error {
+	err = s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		doc, etag, err := s.readUserTags(ctx, caller.UserID)
 		if err != nil {
 			return err
@@ -83,7 +83,7 @@ func (s *Service) editTags(ctx context.Context, caller platform.Caller, rawID st
 			return err
 		}
 		s.storeUserTags(b, caller.UserID, doc, etag, id, next)
-		b.emit(EventTagsChanged, now, TagsChanged{UserID: caller.UserID, VideoID: id, Tags: next})
+		b.Emit(s.event(EventTagsChanged, now, TagsChanged{UserID: caller.UserID, VideoID: id, Tags: next}))
 		return nil
 	})
 	if out == nil {
@@ -124,7 +124,7 @@ func requireTags(raw []string) ([]string, error) {
 
 // storeUserTags sets the tags on video id in doc and adds its conditional
 // write (or delete, once empty) to b.
-func (s *Service) storeUserTags(b *batch, userID string, doc userTags, etag, id string, tags []string) {
+func (s *Service) storeUserTags(b *platform.Batch, userID string, doc userTags, etag, id string, tags []string) {
 	if len(tags) == 0 {
 		delete(doc, id)
 	} else {
@@ -132,9 +132,9 @@ func (s *Service) storeUserTags(b *batch, userID string, doc userTags, etag, id 
 	}
 	switch {
 	case len(doc) == 0 && etag != "":
-		b.del(userTagsKey(userID), etag)
+		b.Delete(userTagsKey(userID), etag)
 	case len(doc) > 0:
-		b.set(userTagsKey(userID), doc, etag, etag == "")
+		b.Set(userTagsKey(userID), doc, etag, etag == "")
 	}
 }
 

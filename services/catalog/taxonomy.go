@@ -130,22 +130,22 @@ func (t *taxonomy[T]) pick(ids []string) []T {
 // claimName adds to b the writes that move the entity id from the name old
 // (empty for a new entity) to the name next. Errors: KindConflict when
 // another entity of the kind holds next.
-func (t *taxonomy[T]) claimName(ctx context.Context, s *Service, b *batch, id, old, next string) error {
+func (t *taxonomy[T]) claimName(ctx context.Context, s *Service, b *platform.Batch, id, old, next string) error {
 	if old != "" && fold(old) == fold(next) {
 		return nil
 	}
 	var holder string
-	_, err := s.getJSON(ctx, t.nameKey(next), "", &holder)
+	_, err := platform.GetJSON(ctx, s.state, t.nameKey(next), "", &holder)
 	switch {
 	case err == nil && holder != id:
 		return platform.Errorf(platform.KindConflict, "a %s named %q already exists", t.label, next)
 	case err != nil && !platform.Is(err, platform.KindNotFound):
 		return err
 	case err != nil:
-		b.set(t.nameKey(next), id, "", true)
+		b.Set(t.nameKey(next), id, "", true)
 	}
 	if old != "" {
-		b.del(t.nameKey(old), "")
+		b.Delete(t.nameKey(old), "")
 	}
 	return nil
 }
@@ -156,13 +156,13 @@ func (t *taxonomy[T]) entityKey(id string) string { return t.prefix + id }
 // createEntity stores a new entity (whose id is set) and projects it.
 func createEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T], e T) error {
 	id, now := t.idOf(e), s.clock()
-	err := s.write(ctx, func(b *batch) error {
+	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		if err := t.claimName(ctx, s, b, id, "", t.nameOf(e)); err != nil {
 			return err
 		}
-		b.set(t.entityKey(id), e, "", true)
-		b.add(t.set.AddOps(ctx, id))
-		b.emit(EventTaxonomyChanged, now, TaxonomyChanged{Kind: t.kind, ID: id})
+		b.Set(t.entityKey(id), e, "", true)
+		b.Add(t.set.AddOps(ctx, id))
+		b.Emit(s.event(EventTaxonomyChanged, now, TaxonomyChanged{Kind: t.kind, ID: id}))
 		return nil
 	})
 	if err != nil {
@@ -178,9 +178,9 @@ func createEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T],
 func updateEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T], id string, change func(*T)) (T, error) {
 	var out T
 	now := s.clock()
-	err := s.write(ctx, func(b *batch) error {
+	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		var cur T
-		etag, err := s.getJSON(ctx, t.entityKey(id), t.label+" not found", &cur)
+		etag, err := platform.GetJSON(ctx, s.state, t.entityKey(id), t.label+" not found", &cur)
 		if err != nil {
 			return err
 		}
@@ -192,8 +192,8 @@ func updateEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T],
 		if err := t.claimName(ctx, s, b, id, t.nameOf(cur), t.nameOf(next)); err != nil {
 			return err
 		}
-		b.set(t.entityKey(id), next, etag, false)
-		b.emit(EventTaxonomyChanged, now, TaxonomyChanged{Kind: t.kind, ID: id})
+		b.Set(t.entityKey(id), next, etag, false)
+		b.Emit(s.event(EventTaxonomyChanged, now, TaxonomyChanged{Kind: t.kind, ID: id}))
 		return nil
 	})
 	if err != nil {
@@ -208,19 +208,19 @@ func updateEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T],
 func deleteEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T], id string) error {
 	var changed []Video
 	now := s.clock()
-	err := s.write(ctx, func(b *batch) error {
+	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		var cur T
-		etag, err := s.getJSON(ctx, t.entityKey(id), t.label+" not found", &cur)
+		etag, err := platform.GetJSON(ctx, s.state, t.entityKey(id), t.label+" not found", &cur)
 		if err != nil {
 			return err
 		}
-		b.del(t.entityKey(id), etag)
-		b.del(t.nameKey(t.nameOf(cur)), "")
-		b.add(t.set.RemoveOps(ctx, id))
+		b.Delete(t.entityKey(id), etag)
+		b.Delete(t.nameKey(t.nameOf(cur)), "")
+		b.Add(t.set.RemoveOps(ctx, id))
 		if changed, err = s.unreference(ctx, b, now, id, t.refs); err != nil {
 			return err
 		}
-		b.emit(EventTaxonomyChanged, now, TaxonomyChanged{Kind: t.kind, ID: id, Deleted: true})
+		b.Emit(s.event(EventTaxonomyChanged, now, TaxonomyChanged{Kind: t.kind, ID: id, Deleted: true}))
 		return nil
 	})
 	if err != nil {
@@ -241,7 +241,7 @@ func refreshEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T]
 	t.reload.Lock()
 	defer t.reload.Unlock()
 	var e T
-	_, err := s.getJSON(ctx, t.entityKey(id), t.label+" not found", &e)
+	_, err := platform.GetJSON(ctx, s.state, t.entityKey(id), t.label+" not found", &e)
 	var (
 		old          T
 		had, renamed bool

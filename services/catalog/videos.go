@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"slices"
 	"time"
+
+	"github.com/dflix/dflix/services/platform"
 )
 
 // videoKey is the state key of a video.
@@ -34,13 +36,13 @@ func (s *Service) createVideo(ctx context.Context, req CreateVideoRequest) (Vide
 		return Video{}, err
 	}
 	v.Status, v.CreatedAt, v.UpdatedAt, v.Version = StatusDraft, now, now, 1
-	err = s.write(ctx, func(b *batch) error {
+	err = s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		if err := s.checkRefs(ctx, &Video{}, &v); err != nil {
 			return err
 		}
-		b.set(videoKey(v.ID), v, "", true)
-		b.add(s.videos.AddOps(ctx, v.ID))
-		b.emit(EventVideoChanged, now, VideoChanged{Video: v})
+		b.Set(videoKey(v.ID), v, "", true)
+		b.Add(s.videos.AddOps(ctx, v.ID))
+		b.Emit(s.event(EventVideoChanged, now, VideoChanged{Video: v}))
 		return nil
 	})
 	if err != nil {
@@ -103,10 +105,10 @@ func (s *Service) changeVideo(ctx context.Context, id string, change func(*Video
 		changed bool
 	)
 	now := s.clock()
-	err := s.write(ctx, func(b *batch) error {
+	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		changed = false
 		var cur Video
-		etag, err := s.getJSON(ctx, videoKey(id), "video not found", &cur)
+		etag, err := platform.GetJSON(ctx, s.state, videoKey(id), "video not found", &cur)
 		if err != nil {
 			return err
 		}
@@ -119,8 +121,8 @@ func (s *Service) changeVideo(ctx context.Context, id string, change func(*Video
 			return err
 		}
 		next.Version, next.UpdatedAt = cur.Version+1, now
-		b.set(videoKey(id), next, etag, false)
-		b.emit(EventVideoChanged, now, VideoChanged{Video: next})
+		b.Set(videoKey(id), next, etag, false)
+		b.Emit(s.event(EventVideoChanged, now, VideoChanged{Video: next}))
 		out, changed = next, true
 		return nil
 	})
@@ -151,16 +153,16 @@ func (s *Service) DeleteVideo(ctx context.Context, req DeleteVideoRequest) (Dele
 func (s *Service) deleteVideo(ctx context.Context, id string) error {
 	var version int64
 	now := s.clock()
-	err := s.write(ctx, func(b *batch) error {
+	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		var cur Video
-		etag, err := s.getJSON(ctx, videoKey(id), "video not found", &cur)
+		etag, err := platform.GetJSON(ctx, s.state, videoKey(id), "video not found", &cur)
 		if err != nil {
 			return err
 		}
 		version = cur.Version + 1
-		b.del(videoKey(id), etag)
-		b.add(s.videos.RemoveOps(ctx, id))
-		b.emit(EventVideoDeleted, now, VideoDeleted{VideoID: id, Version: version})
+		b.Delete(videoKey(id), etag)
+		b.Add(s.videos.RemoveOps(ctx, id))
+		b.Emit(s.event(EventVideoDeleted, now, VideoDeleted{VideoID: id, Version: version}))
 		return nil
 	})
 	if err != nil {
@@ -206,7 +208,7 @@ func (s *Service) GetVideos(ctx context.Context, req GetVideosRequest) (GetVideo
 // refs in every stored video that holds it, and returns those videos as
 // changed. Candidates come from the projection and are read fresh, with
 // their ETags, from the state.
-func (s *Service) unreference(ctx context.Context, b *batch, now time.Time, id string, refs func(*Video) *[]string) ([]Video, error) {
+func (s *Service) unreference(ctx context.Context, b *platform.Batch, now time.Time, id string, refs func(*Video) *[]string) ([]Video, error) {
 	keys := []string{}
 	for _, vid := range s.proj.referencing(id, refs) {
 		keys = append(keys, videoKey(vid))
@@ -218,7 +220,7 @@ func (s *Service) unreference(ctx context.Context, b *batch, now time.Time, id s
 	var changed []Video
 	for _, it := range items {
 		var v Video
-		if err := decodeJSON(it, &v); err != nil {
+		if err := platform.DecodeJSON(it, &v); err != nil {
 			return nil, err
 		}
 		ids := refs(&v)
@@ -227,8 +229,8 @@ func (s *Service) unreference(ctx context.Context, b *batch, now time.Time, id s
 		}
 		*ids = slices.DeleteFunc(slices.Clone(*ids), func(x string) bool { return x == id })
 		v.Version, v.UpdatedAt = v.Version+1, now
-		b.set(it.Key, v, it.ETag, false)
-		b.emit(EventVideoChanged, now, VideoChanged{Video: v})
+		b.Set(it.Key, v, it.ETag, false)
+		b.Emit(s.event(EventVideoChanged, now, VideoChanged{Video: v}))
 		changed = append(changed, v)
 	}
 	return changed, nil

@@ -8,6 +8,9 @@
 //	func TestConformance(t *testing.T) {
 //		platformtest.TestState(t, func(t *testing.T) platform.State { ... })
 //	}
+//
+// It also offers Recorder, a recording platform.Publisher for the tests of
+// the services themselves.
 package platformtest
 
 import "github.com/google/uuid"
