@@ -1,0 +1,69 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr string
+		check   func(t *testing.T, c config)
+	}{
+		{name: "defaults", check: func(t *testing.T, c config) {
+			assert.Equal(t, "all", c.Target)
+			assert.Equal(t, ":8080", c.Addr)
+			assert.Equal(t, "./data", c.DataDir)
+			assert.Equal(t, "json", c.LogFormat)
+			assert.Equal(t, slog.LevelInfo, c.LogLevel)
+			assert.Equal(t, uint32(19*1024), c.ArgonMemoryKiB)
+			assert.True(t, c.Introspection)
+		}},
+		{name: "environment", env: map[string]string{"DFLIX_ADDR": "127.0.0.1:9", "DFLIX_DATA_DIR": "/tmp/x", "DFLIX_SEED_DEMO": "true", "DFLIX_LOG_LEVEL": "debug"},
+			check: func(t *testing.T, c config) {
+				assert.Equal(t, "127.0.0.1:9", c.Addr)
+				assert.Equal(t, "/tmp/x", c.DataDir)
+				assert.True(t, c.SeedDemo)
+				assert.Equal(t, slog.LevelDebug, c.LogLevel)
+			}},
+		{name: "flags win over environment", env: map[string]string{"DFLIX_ADDR": "127.0.0.1:9"}, args: []string{"--addr", ":7"},
+			check: func(t *testing.T, c config) { assert.Equal(t, ":7", c.Addr) }},
+		{name: "admin from environment", env: map[string]string{"DFLIX_ADMIN_EMAIL": "a@b.c", "DFLIX_ADMIN_PASSWORD": "secret-123"},
+			check: func(t *testing.T, c config) { assert.Equal(t, "a@b.c", c.AdminEmail) }},
+		{name: "unknown target", args: []string{"--target", "everything"}, wantErr: "unknown --target"},
+		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "log-level"},
+		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "json or text"},
+		{name: "half an admin", env: map[string]string{"DFLIX_ADMIN_EMAIL": "a@b.c"}, wantErr: "both"},
+		{name: "argon2 memory too small", args: []string{"--argon2-memory-mib", "0"}, wantErr: "at least 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"DFLIX_TARGET", "DFLIX_ADDR", "DFLIX_DATA_DIR", "DFLIX_SEED_DEMO", "DFLIX_LOG_LEVEL", "DFLIX_LOG_FORMAT", "DFLIX_ADMIN_EMAIL", "DFLIX_ADMIN_PASSWORD", "DFLIX_ARGON2_MEMORY_MIB", "DFLIX_INTROSPECTION"} {
+				t.Setenv(k, "")
+			}
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			c, err := parseConfig(tt.args, io.Discard)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	assert.Equal(t, "http://localhost:8080", publicURL("[::]:8080"))
+	assert.Equal(t, "http://localhost:8080", publicURL("0.0.0.0:8080"))
+	assert.Equal(t, "http://127.0.0.1:41000", publicURL("127.0.0.1:41000"))
+}
