@@ -1,0 +1,114 @@
+package dapr
+
+import (
+	"log/slog"
+	"net"
+	"regexp"
+	"strconv"
+
+	"github.com/dflix/dflix/services/platform"
+)
+
+// Defaults for the Config fields left empty.
+const (
+	DefaultHost            = "127.0.0.1"
+	DefaultPubSub          = "pubsub"
+	DefaultBroadcastPubSub = "broadcast"
+	DefaultDeadLetterTopic = "deadletters"
+	DefaultBlobBinding     = "blobs"
+	DefaultMaxBlobBytes    = 32 << 20
+)
+
+// Config says where the sidecar is and which Dapr components the adapters
+// use. Only AppID, HTTPPort and GRPCPort are required.
+type Config struct {
+	// AppID is the Dapr app id of this process (daprd --app-id).
+	AppID string
+	// AppPort is the port this app serves on (daprd --app-port); it is
+	// informational and shows in errors.
+	AppPort int
+	// HTTPPort is the sidecar's HTTP API port (DAPR_HTTP_PORT).
+	HTTPPort int
+	// GRPCPort is the sidecar's gRPC API port (DAPR_GRPC_PORT).
+	GRPCPort int
+	// Host is the sidecar's address, default 127.0.0.1.
+	Host string
+	// PubSub is the pub/sub component for competing consumers, default
+	// "pubsub"; its consumerID must be the app id, so the instances of one
+	// app share each event.
+	PubSub string
+	// BroadcastPubSub is a second pub/sub component on the same broker whose
+	// consumerID is "{uuid}", so every instance gets each event; it serves
+	// the subscriptions with Broadcast set. Default "broadcast".
+	BroadcastPubSub string
+	// DeadLetterTopic receives the events that were dropped or exhausted
+	// their retries, default "deadletters". Every app subscribing to one
+	// shared topic sees every app's dead letters and ignores the others';
+	// a per-app topic ("deadletters-catalog") saves that traffic.
+	DeadLetterTopic string
+	// BlobBinding is the bindings.localstorage output binding, default
+	// "blobs".
+	BlobBinding string
+	// MaxBlobBytes bounds one blob, default 32 MiB: a binding carries a
+	// blob in one message, so it cannot stream. daprd's --max-body-size
+	// must allow 4/3 of it (blobs travel base64-encoded) plus 1 MiB.
+	MaxBlobBytes int64
+	// APIToken, when set, is sent as dapr-api-token (daprd's
+	// DAPR_API_TOKEN).
+	APIToken string
+	// Logger receives what cannot be returned: handler panics, failed
+	// bookkeeping of dead letters. Default slog.Default().
+	Logger *slog.Logger
+	// DeclarativeSubscriptions makes GET /dapr/subscribe answer [] because
+	// Subscription resources in YAML declare the subscriptions (topic, route
+	// /events/<name>, deadLetterTopic); default false, programmatic.
+	DeclarativeSubscriptions bool
+}
+
+// appIDPattern is what Dapr accepts as an app id, and what we accept as a
+// subscription name (it becomes a route segment).
+var appIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// withDefaults returns c with the empty optional fields set.
+func (c Config) withDefaults() Config {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Host, DefaultHost)
+	def(&c.PubSub, DefaultPubSub)
+	def(&c.BroadcastPubSub, DefaultBroadcastPubSub)
+	def(&c.DeadLetterTopic, DefaultDeadLetterTopic)
+	def(&c.BlobBinding, DefaultBlobBinding)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.MaxBlobBytes <= 0 {
+		c.MaxBlobBytes = DefaultMaxBlobBytes
+	}
+	return c
+}
+
+// validate reports a missing or malformed required field as KindInvalid.
+func (c Config) validate() error {
+	switch {
+	case !appIDPattern.MatchString(c.AppID):
+		return platform.Errorf(platform.KindInvalid, "dapr: config: invalid app id %q", c.AppID)
+	case c.HTTPPort <= 0 || c.HTTPPort > 65535:
+		return platform.Errorf(platform.KindInvalid, "dapr: config: invalid sidecar HTTP port %d", c.HTTPPort)
+	case c.GRPCPort <= 0 || c.GRPCPort > 65535:
+		return platform.Errorf(platform.KindInvalid, "dapr: config: invalid sidecar gRPC port %d", c.GRPCPort)
+	}
+	return nil
+}
+
+// httpBase is the sidecar's HTTP API root.
+func (c Config) httpBase() string {
+	return "http://" + net.JoinHostPort(c.Host, strconv.Itoa(c.HTTPPort))
+}
+
+// grpcTarget is the sidecar's gRPC API address.
+func (c Config) grpcTarget() string {
+	return net.JoinHostPort(c.Host, strconv.Itoa(c.GRPCPort))
+}

@@ -1,0 +1,12 @@
+package dapr
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// dieWithParent has the kernel kill cmd when the test binary dies, so a
+// killed test run leaves no daprd or redis-server behind.
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package dapr
+
+import "os/exec"
+
+// dieWithParent does nothing here: only Linux has a parent-death signal.
+func dieWithParent(*exec.Cmd) {}

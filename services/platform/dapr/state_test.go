@@ -1,0 +1,126 @@
+package dapr
+
+import (
+	"context"
+	"testing"
+
+	daprc "github.com/dapr/go-sdk/client"
+	"github.com/dflix/dflix/services/platform"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestStateKeepsValuesExact: values round-trip byte for byte. The sidecar's
+// JSON content-type path would not: it parses numbers as float64 (and
+// state.redis prints floats with 6 digits), so State never uses it.
+func TestStateKeepsValuesExact(t *testing.T) {
+	sc := mainSC(t)
+	stores := []string{redisStore, sqliteStore}
+	if env.postgres != "" {
+		stores = append(stores, pgStore)
+	}
+	value := `{"pi":3.14159265358979,"big":12345678901234567890,"ns":1732320000123456789, "spaced" : [1, 2]}`
+	for _, store := range stores {
+		t.Run(store, func(t *testing.T) {
+			ctx := context.Background()
+			key := "exact/" + randomID()
+			require.NoError(t, platform.Set(ctx, sc.State(store), platform.Op{Key: key, Value: []byte(value)}))
+			it, err := sc.State(store).Get(ctx, key)
+			require.NoError(t, err)
+			assert.Equal(t, value, string(it.Value))
+		})
+	}
+}
+
+// TestRedisTransactionsDoNotRollBack pins the state.redis behaviour that
+// State works around: in a transaction whose ETag condition fails, the other
+// ops are applied all the same (MULTI/EXEC has no rollback). Should a Dapr
+// upgrade make this test fail, the redis precheck may go.
+func TestRedisTransactionsDoNotRollBack(t *testing.T) {
+	sc := mainSC(t)
+	ctx := context.Background()
+	raw := sc.State(redisStore)
+	raw.dialect = &dialect{component: "state.redis", absentETag: "-1"} // no precheck
+	ns := "rollback/" + randomID() + "/"
+	require.NoError(t, platform.Set(ctx, raw, platform.Op{Key: ns + "b", Value: []byte(`1`)}))
+	stale, err := raw.Get(ctx, ns+"b")
+	require.NoError(t, err)
+	require.NoError(t, platform.Set(ctx, raw, platform.Op{Key: ns + "b", Value: []byte(`2`)}))
+
+	err = raw.Transact(ctx, []platform.Op{
+		{Key: ns + "a", Value: []byte(`1`)},
+		{Key: ns + "b", Value: []byte(`3`), ETag: stale.ETag},
+	})
+	assert.Equal(t, platform.KindConflict, platform.KindOf(err), "%v", err)
+	_, err = raw.Get(ctx, ns+"a")
+	assert.NoError(t, err, "state.redis applied the unconditional op of a failed transaction")
+
+	err = sc.State(redisStore).Transact(ctx, []platform.Op{
+		{Key: ns + "c", Value: []byte(`1`)},
+		{Key: ns + "b", Value: []byte(`3`), ETag: stale.ETag},
+	})
+	assert.Equal(t, platform.KindConflict, platform.KindOf(err), "%v", err)
+	_, err = raw.Get(ctx, ns+"c")
+	assert.Equal(t, platform.KindNotFound, platform.KindOf(err), "State's precheck applies nothing: %v", err)
+}
+
+// TestStateRejectsBadOps needs no sidecar: the checks come first.
+func TestStateRejectsBadOps(t *testing.T) {
+	st := (&Sidecar{}).State("any")
+	cases := []struct {
+		name string
+		ops  []platform.Op
+	}{
+		{"empty key", []platform.Op{{Key: "", Value: []byte(`1`)}}},
+		{"prefix separator", []platform.Op{{Key: "a||b", Value: []byte(`1`)}}},
+		{"delete if absent", []platform.Op{{Key: "k", Delete: true, IfAbsent: true}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := st.Transact(context.Background(), tc.ops)
+			assert.Equal(t, platform.KindInvalid, platform.KindOf(err), "%v", err)
+		})
+	}
+	_, err := st.Get(context.Background(), "")
+	assert.Equal(t, platform.KindInvalid, platform.KindOf(err), "%v", err)
+	require.NoError(t, st.Transact(context.Background(), nil))
+	items, err := st.BulkGet(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Empty(t, items)
+}
+
+func TestDialectEncodesConditions(t *testing.T) {
+	ops := []platform.Op{
+		{Key: "plain", Value: []byte(`1`)},
+		{Key: "etag", Value: []byte(`1`), ETag: "7"},
+		{Key: "insert", Value: []byte(`1`), IfAbsent: true},
+		{Key: "gone", Delete: true, ETag: "3"},
+	}
+	cases := []struct {
+		component  string
+		insertETag string
+	}{
+		{"state.redis", "-1"},
+		{"state.sqlite", ""},
+		{"state.postgresql", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.component, func(t *testing.T) {
+			enc := dialectFor(tc.component).encode(ops)
+			require.Len(t, enc, 4)
+			assert.Nil(t, enc[0].Item.Etag)
+			assert.Equal(t, "7", enc[1].Item.Etag.Value)
+			if tc.insertETag == "" {
+				assert.Nil(t, enc[2].Item.Etag)
+			} else {
+				assert.Equal(t, tc.insertETag, enc[2].Item.Etag.Value)
+			}
+			for i, want := range []bool{false, true, true, true} {
+				firstWrite := enc[i].Item.Options.Concurrency == daprc.StateConcurrencyFirstWrite
+				assert.Equal(t, want, firstWrite, "op %d first-write", i)
+			}
+			assert.Equal(t, "delete", enc[3].Type.String())
+			assert.Nil(t, enc[3].Item.Value)
+		})
+	}
+}
