@@ -83,6 +83,7 @@ func authzCases() []authzCase {
 		{"Query.genres", `{ genres { id name videos(first: 2) { totalCount } } }`, nil, public},
 		{"Query.castMembers", `{ castMembers(type: ACTOR) { id name type } }`, nil, public},
 		{"Query.users", `{ users(first: 5) { totalCount edges { cursor node { id email role } } pageInfo { hasNextPage endCursor } } }`, nil, adminsOnly},
+		{"Query.deadLetters", deadLettersQuery, nil, adminsOnly},
 
 		{"Mutation.register", `mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken expiresAt user { id email displayName role } } }`,
 			withVars(func(*testing.T, *stack) map[string]any {
@@ -123,6 +124,7 @@ func authzCases() []authzCase {
 		{"Mutation.deleteCastMember", `mutation($id: ID!) { deleteCastMember(id: $id) }`, freshCast, adminsOnly},
 		{"Mutation.setUserRole", `mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id role } }`, freshUser, adminsOnly},
 		{"Mutation.deleteUser", `mutation($id: ID!) { deleteUser(userId: $id) }`, freshUser, adminsOnly},
+		{"Mutation.redriveDeadLetter", redriveMutation, freshDeadLetter, adminsOnly},
 	}
 }
 

@@ -44,6 +44,14 @@ type Config struct {
 	// TokenSkew is the clock skew tolerated on token times (default
 	// authn.DefaultSkew).
 	TokenSkew time.Duration
+	// CacheTTL, when positive, puts a bff/cache in front of Deps.Catalog:
+	// hot reads (a published video by id, the taxonomy lists, taxonomy by
+	// id) are kept for at most this long and dropped sooner when catalog's
+	// events say they changed (Server.Subscriptions then includes the
+	// cache's). Zero, the default, caches nothing: in one process the
+	// catalog's projection is already in memory, so the cache only pays off
+	// across a Dapr hop.
+	CacheTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -64,6 +72,10 @@ func (c Config) withDefaults() Config {
 type Deps struct {
 	Auth    auth.API
 	Catalog catalog.API
+	// DeadLetters is where the deadLetters query and the redriveDeadLetter
+	// mutation go: the embedded bus in one process, a Dapr-backed store (or
+	// several federated) otherwise. Nil makes both UNAVAILABLE.
+	DeadLetters platform.DeadLetters
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 	// Clock defaults to platform.SystemClock.

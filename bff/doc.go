@@ -5,11 +5,13 @@
 //
 // Requests are authenticated by bff/authn (a bearer JWT verified locally,
 // revocations applied from the users topic), resolved by graph over the
-// service APIs with bff/loader batching the per-video reads, and every error
+// service APIs with bff/loader batching the per-video reads (and, with
+// Config.CacheTTL, bff/cache keeping hot catalog reads), and every error
 // leaves through one presenter that maps platform error kinds to GraphQL
-// extensions.code values.
+// extensions.code values. Admins see and redrive dead letters through
+// Deps.DeadLetters.
 //
 // cmd/dflix builds a Server with New, serves it, and registers the
 // subscriptions from Server.Subscriptions on its event bus so that every
-// replica applies token revocations.
+// replica applies token revocations and drops the cached reads that changed.
 package bff

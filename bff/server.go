@@ -5,13 +5,20 @@ import (
 	"time"
 
 	"github.com/dflix/dflix/bff/authn"
+	"github.com/dflix/dflix/bff/cache"
 	"github.com/dflix/dflix/bff/graphiql"
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/platform"
 )
 
-// SubscriptionRevocations names the BFF's consumer of auth.Topic.
-const SubscriptionRevocations = "bff-revocations"
+// The names of the BFF's subscriptions.
+const (
+	// SubscriptionRevocations names the BFF's consumer of auth.Topic.
+	SubscriptionRevocations = "bff-revocations"
+	// SubscriptionCatalogCache names the catalog cache's consumer of
+	// catalog.Topic (only with Config.CacheTTL).
+	SubscriptionCatalogCache = cache.SubscriptionName
+)
 
 // Server is the BFF's HTTP handler. It is safe for concurrent use.
 type Server struct {
@@ -21,6 +28,7 @@ type Server struct {
 	keys        *authn.Keys
 	revocations *authn.Revocations
 	verifier    *authn.Verifier
+	cache       *cache.Catalog // nil without Config.CacheTTL
 	graphiql    http.Handler
 	handler     http.Handler
 }
@@ -40,6 +48,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, deps: deps, presenter: presenter{log: deps.Logger}}
+	if cfg.CacheTTL > 0 {
+		s.cache = cache.NewCatalog(deps.Catalog, cfg.CacheTTL, deps.Clock)
+		s.deps.Catalog = s.cache
+	}
 	s.keys = authn.NewKeys(deps.Auth, deps.Clock, cfg.JWKSRefreshInterval, 0)
 	s.revocations = authn.NewRevocations(deps.Clock, revocationRetention)
 	s.verifier = authn.NewVerifier(s.keys, s.revocations, deps.Clock, cfg.TokenSkew)
@@ -62,15 +74,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// Subscriptions returns the event subscriptions the server needs: the
-// users topic, broadcast so that every replica applies revocations.
+// Subscriptions returns the event subscriptions the server needs, all
+// broadcast so that every replica gets every event: the users topic, to
+// apply revocations, and with Config.CacheTTL the catalog topic, to drop
+// cached catalog reads that changed.
 func (s *Server) Subscriptions() []platform.Subscription {
-	return []platform.Subscription{{
+	subs := []platform.Subscription{{
 		Topic:     auth.Topic,
 		Name:      SubscriptionRevocations,
 		Broadcast: true,
 		Handle:    s.revocations.Handle,
 	}}
+	if s.cache != nil {
+		subs = append(subs, s.cache.Subscription())
+	}
+	return subs
 }
 
 const (

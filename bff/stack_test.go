@@ -45,8 +45,9 @@ type stack struct {
 	server   *bff.Server
 	http     *httptest.Server // nil when requests go straight to the handler
 	bus      *embedded.Bus
-	logs     *logBuffer   // the BFF's log
-	authSkew atomic.Int64 // added to the auth service's clock
+	poison   *poisonConsumer // subscribed by the first test that needs one
+	logs     *logBuffer      // the BFF's log
+	authSkew atomic.Int64    // added to the auth service's clock
 
 	admin, viewer session
 	fixture       fixture
@@ -69,6 +70,8 @@ type stackOptions struct {
 	// need its events echoed back, and benchmarks should not measure the
 	// background reindexing they cause.
 	quiet bool
+	// noDeadLetters leaves the BFF without a dead-letter store.
+	noDeadLetters bool
 }
 
 // logBuffer collects the BFF's log lines, safe for concurrent use.
@@ -122,7 +125,11 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	s.keys.trust(s.testKey)
 	s.logs = &logBuffer{}
 	bffLog := slog.New(slog.NewTextHandler(s.logs, nil))
-	s.server, err = bff.New(opts.cfg, bff.Deps{Auth: s.keys, Catalog: s.calls, Logger: bffLog})
+	deps := bff.Deps{Auth: s.keys, Catalog: s.calls, DeadLetters: bus, Logger: bffLog}
+	if opts.noDeadLetters {
+		deps.DeadLetters = nil
+	}
+	s.server, err = bff.New(opts.cfg, deps)
 	require.NoError(t, err)
 
 	subs := s.server.Subscriptions()

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/dflix/dflix/graph/model"
 	"github.com/dflix/dflix/services/auth"
@@ -138,6 +139,20 @@ func (r *mutationResolver) DeleteUser(ctx context.Context, userID string) (bool,
 	return true, nil
 }
 
+func (r *mutationResolver) RedriveDeadLetter(ctx context.Context, id string) (bool, error) {
+	dead, err := r.deadLetters(ctx)
+	if err == nil {
+		err = checkDeadLetterID(id)
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := dead.Redrive(ctx, id); err != nil {
+		return false, fmt.Errorf("redrive dead letter: %w", err)
+	}
+	return true, nil
+}
+
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error) {
 	p, err := page(first, after)
 	if err != nil {
@@ -148,4 +163,16 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 		return nil, err
 	}
 	return userConnection(resp), nil
+}
+
+func (r *queryResolver) DeadLetters(ctx context.Context) ([]*model.DeadLetter, error) {
+	dead, err := r.deadLetters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list, err := dead.ListDeadLetters(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list dead letters: %w", err)
+	}
+	return deadLetterList(list), nil
 }

@@ -13,7 +13,8 @@ const (
 	// taxonomyListFanout estimates the categories or genres a browse page
 	// shows as rows.
 	taxonomyListFanout = 8
-	// listFanout estimates the unpaged video lists (by name, by tags).
+	// listFanout estimates the unpaged lists (videos by name or by tags,
+	// dead letters).
 	listFanout = 20
 	// maxItems caps a multiplier so the product cannot overflow.
 	maxItems = 1 << 20
@@ -42,6 +43,7 @@ func Complexity() ComplexityRoot {
 	c.Query.CastMembers = func(child int, _ *catalog.CastType) int { return listCost(child, taxonomyListFanout) }
 	c.Query.VideosByName = func(child int, _ string, _ *bool) int { return listCost(child, listFanout) }
 	c.Query.VideosByTags = func(child int, _ []string, _ *bool) int { return listCost(child, listFanout) }
+	c.Query.DeadLetters = func(child int) int { return listCost(child, listFanout) }
 	c.Video.Categories = func(child int) int { return listCost(child, taxonomyFanout) }
 	c.Video.Genres = func(child int) int { return listCost(child, taxonomyFanout) }
 	c.Video.Cast = func(child int) int { return listCost(child, taxonomyFanout) }

@@ -22,6 +22,7 @@ func TestComplexity(t *testing.T) {
 		{"default page size", `{ videos { totalCount } }`, 1 + defaultFirst*1},
 		{"per-video lists multiply by their fan-out", `{ videos(first: 1) { edges { node { categories { id } } } } }`, 1 + (1 + (1 + (1 + taxonomyFanout*1)))},
 		{"nonsense first counts as one", `{ videos(first: -5) { totalCount } }`, 2},
+		{"dead letters cost like an unpaged list", `{ deadLetters { id reason } }`, 1 + listFanout*2},
 		{"huge first saturates without overflow", `{ videos(first: 2147483647) { edges { node { cast { id } } } } }`, 1 + maxItems*(1+(1+(1+taxonomyFanout)))},
 	}
 	for _, tt := range tests {

@@ -72,6 +72,19 @@ type ComplexityRoot struct {
 		Count    func(childComplexity int) int
 	}
 
+	DeadLetter struct {
+		Attempts     func(childComplexity int) int
+		EventID      func(childComplexity int) int
+		EventType    func(childComplexity int) int
+		FailedAt     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Payload      func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Subscription func(childComplexity int) int
+		Topic        func(childComplexity int) int
+	}
+
 	Genre struct {
 		ID     func(childComplexity int) int
 		Name   func(childComplexity int) int
@@ -84,29 +97,30 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddTags          func(childComplexity int, videoID string, tags []string) int
-		ChangePassword   func(childComplexity int, oldPassword string, newPassword string) int
-		CreateCastMember func(childComplexity int, input model.CreateCastMemberInput) int
-		CreateCategory   func(childComplexity int, input model.CreateCategoryInput) int
-		CreateGenre      func(childComplexity int, name string) int
-		CreateVideo      func(childComplexity int, input model.CreateVideoInput) int
-		DeleteCastMember func(childComplexity int, id string) int
-		DeleteCategory   func(childComplexity int, id string) int
-		DeleteGenre      func(childComplexity int, id string) int
-		DeleteUser       func(childComplexity int, userID string) int
-		DeleteVideo      func(childComplexity int, id string) int
-		Login            func(childComplexity int, email string, password string) int
-		Logout           func(childComplexity int, refreshToken string) int
-		PublishVideo     func(childComplexity int, id string) int
-		RefreshToken     func(childComplexity int, refreshToken string) int
-		Register         func(childComplexity int, input model.RegisterInput) int
-		RemoveTags       func(childComplexity int, videoID string, tags []string) int
-		SetUserRole      func(childComplexity int, userID string, role platform.Role) int
-		UnpublishVideo   func(childComplexity int, id string) int
-		UpdateCastMember func(childComplexity int, id string, input model.UpdateCastMemberInput) int
-		UpdateCategory   func(childComplexity int, id string, input model.UpdateCategoryInput) int
-		UpdateGenre      func(childComplexity int, id string, name string) int
-		UpdateVideo      func(childComplexity int, id string, input model.UpdateVideoInput) int
+		AddTags           func(childComplexity int, videoID string, tags []string) int
+		ChangePassword    func(childComplexity int, oldPassword string, newPassword string) int
+		CreateCastMember  func(childComplexity int, input model.CreateCastMemberInput) int
+		CreateCategory    func(childComplexity int, input model.CreateCategoryInput) int
+		CreateGenre       func(childComplexity int, name string) int
+		CreateVideo       func(childComplexity int, input model.CreateVideoInput) int
+		DeleteCastMember  func(childComplexity int, id string) int
+		DeleteCategory    func(childComplexity int, id string) int
+		DeleteGenre       func(childComplexity int, id string) int
+		DeleteUser        func(childComplexity int, userID string) int
+		DeleteVideo       func(childComplexity int, id string) int
+		Login             func(childComplexity int, email string, password string) int
+		Logout            func(childComplexity int, refreshToken string) int
+		PublishVideo      func(childComplexity int, id string) int
+		RedriveDeadLetter func(childComplexity int, id string) int
+		RefreshToken      func(childComplexity int, refreshToken string) int
+		Register          func(childComplexity int, input model.RegisterInput) int
+		RemoveTags        func(childComplexity int, videoID string, tags []string) int
+		SetUserRole       func(childComplexity int, userID string, role platform.Role) int
+		UnpublishVideo    func(childComplexity int, id string) int
+		UpdateCastMember  func(childComplexity int, id string, input model.UpdateCastMemberInput) int
+		UpdateCategory    func(childComplexity int, id string, input model.UpdateCategoryInput) int
+		UpdateGenre       func(childComplexity int, id string, name string) int
+		UpdateVideo       func(childComplexity int, id string, input model.UpdateVideoInput) int
 	}
 
 	PageInfo struct {
@@ -117,6 +131,7 @@ type ComplexityRoot struct {
 	Query struct {
 		CastMembers  func(childComplexity int, typeArg *catalog.CastType) int
 		Categories   func(childComplexity int) int
+		DeadLetters  func(childComplexity int) int
 		Genres       func(childComplexity int) int
 		Me           func(childComplexity int) int
 		Search       func(childComplexity int, query string, first *int, after *string, filter *catalog.VideoFilter) int
@@ -221,6 +236,7 @@ type MutationResolver interface {
 	DeleteCastMember(ctx context.Context, id string) (bool, error)
 	SetUserRole(ctx context.Context, userID string, role platform.Role) (*auth.User, error)
 	DeleteUser(ctx context.Context, userID string) (bool, error)
+	RedriveDeadLetter(ctx context.Context, id string) (bool, error)
 	Register(ctx context.Context, input model.RegisterInput) (*auth.Session, error)
 	Login(ctx context.Context, email string, password string) (*auth.Session, error)
 	RefreshToken(ctx context.Context, refreshToken string) (*auth.Session, error)
@@ -231,6 +247,7 @@ type MutationResolver interface {
 }
 type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
+	DeadLetters(ctx context.Context) ([]*model.DeadLetter, error)
 	Me(ctx context.Context) (*auth.User, error)
 	Video(ctx context.Context, id string) (*catalog.Video, error)
 	Videos(ctx context.Context, first *int, after *string, filter *catalog.VideoFilter, orderBy *catalog.VideoOrder) (*model.VideoConnection, error)
@@ -355,6 +372,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CategoryFacet.Count(childComplexity), true
+
+	case "DeadLetter.attempts":
+		if e.ComplexityRoot.DeadLetter.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Attempts(childComplexity), true
+	case "DeadLetter.eventId":
+		if e.ComplexityRoot.DeadLetter.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.EventID(childComplexity), true
+	case "DeadLetter.eventType":
+		if e.ComplexityRoot.DeadLetter.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.EventType(childComplexity), true
+	case "DeadLetter.failedAt":
+		if e.ComplexityRoot.DeadLetter.FailedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.FailedAt(childComplexity), true
+	case "DeadLetter.id":
+		if e.ComplexityRoot.DeadLetter.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.ID(childComplexity), true
+	case "DeadLetter.payload":
+		if e.ComplexityRoot.DeadLetter.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Payload(childComplexity), true
+	case "DeadLetter.reason":
+		if e.ComplexityRoot.DeadLetter.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Reason(childComplexity), true
+	case "DeadLetter.source":
+		if e.ComplexityRoot.DeadLetter.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Source(childComplexity), true
+	case "DeadLetter.subscription":
+		if e.ComplexityRoot.DeadLetter.Subscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Subscription(childComplexity), true
+	case "DeadLetter.topic":
+		if e.ComplexityRoot.DeadLetter.Topic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Topic(childComplexity), true
 
 	case "Genre.id":
 		if e.ComplexityRoot.Genre.ID == nil {
@@ -547,6 +625,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishVideo(childComplexity, args["id"].(string)), true
+	case "Mutation.redriveDeadLetter":
+		if e.ComplexityRoot.Mutation.RedriveDeadLetter == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_redriveDeadLetter_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RedriveDeadLetter(childComplexity, args["id"].(string)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -677,6 +766,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Categories(childComplexity), true
+	case "Query.deadLetters":
+		if e.ComplexityRoot.Query.DeadLetters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DeadLetters(childComplexity), true
 	case "Query.genres":
 		if e.ComplexityRoot.Query.Genres == nil {
 			break
@@ -1164,6 +1259,32 @@ func (ec *executionContext) childFields_CategoryFacet(ctx context.Context, field
 		return ec.fieldContext_CategoryFacet_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CategoryFacet", field.Name)
+}
+
+func (ec *executionContext) childFields_DeadLetter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DeadLetter_id(ctx, field)
+	case "subscription":
+		return ec.fieldContext_DeadLetter_subscription(ctx, field)
+	case "topic":
+		return ec.fieldContext_DeadLetter_topic(ctx, field)
+	case "eventId":
+		return ec.fieldContext_DeadLetter_eventId(ctx, field)
+	case "eventType":
+		return ec.fieldContext_DeadLetter_eventType(ctx, field)
+	case "source":
+		return ec.fieldContext_DeadLetter_source(ctx, field)
+	case "reason":
+		return ec.fieldContext_DeadLetter_reason(ctx, field)
+	case "attempts":
+		return ec.fieldContext_DeadLetter_attempts(ctx, field)
+	case "failedAt":
+		return ec.fieldContext_DeadLetter_failedAt(ctx, field)
+	case "payload":
+		return ec.fieldContext_DeadLetter_payload(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeadLetter", field.Name)
 }
 
 func (ec *executionContext) childFields_Genre(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1732,6 +1853,20 @@ func (ec *executionContext) field_Mutation_publishVideo_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (string, error) {
 			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_redriveDeadLetter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2508,6 +2643,236 @@ func (ec *executionContext) _CategoryFacet_count(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_CategoryFacet_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CategoryFacet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeadLetter_id(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeadLetter_subscription(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_subscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_subscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeadLetter_topic(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_topic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Topic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_topic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeadLetter_eventId(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeadLetter_eventType(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_eventType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_eventType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeadLetter_source(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeadLetter_reason(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeadLetter_attempts(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeadLetter_failedAt(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_failedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_failedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DeadLetter_payload(ctx context.Context, field graphql.CollectedField, obj *model.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_payload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "String")
 }
 
 func (ec *executionContext) _Genre_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Genre) (ret graphql.Marshaler) {
@@ -3647,6 +4012,68 @@ func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_redriveDeadLetter(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_redriveDeadLetter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RedriveDeadLetter(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋdflixᚋdflixᚋservicesᚋplatformᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_redriveDeadLetter(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_redriveDeadLetter_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4098,6 +4525,56 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_deadLetters(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deadLetters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DeadLetters(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋdflixᚋdflixᚋservicesᚋplatformᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal []*model.DeadLetter
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.DeadLetter
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DeadLetter) graphql.Marshaler {
+			return ec.marshalNDeadLetter2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deadLetters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeadLetter(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -7446,6 +7923,84 @@ func (ec *executionContext) _CategoryFacet(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var deadLetterImplementors = []string{"DeadLetter"}
+
+func (ec *executionContext) _DeadLetter(ctx context.Context, sel ast.SelectionSet, obj *model.DeadLetter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deadLetterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeadLetter")
+		case "id":
+			out.Values[i] = ec._DeadLetter_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subscription":
+			out.Values[i] = ec._DeadLetter_subscription(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "topic":
+			out.Values[i] = ec._DeadLetter_topic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventId":
+			out.Values[i] = ec._DeadLetter_eventId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventType":
+			out.Values[i] = ec._DeadLetter_eventType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._DeadLetter_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._DeadLetter_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._DeadLetter_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failedAt":
+			out.Values[i] = ec._DeadLetter_failedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payload":
+			out.Values[i] = ec._DeadLetter_payload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var genreImplementors = []string{"Genre"}
 
 func (ec *executionContext) _Genre(ctx context.Context, sel ast.SelectionSet, obj *catalog.Genre) graphql.Marshaler {
@@ -7659,6 +8214,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "redriveDeadLetter":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_redriveDeadLetter(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "register":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_register(ctx, field)
@@ -7787,6 +8349,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
+				})
+		case "deadLetters":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_deadLetters(ctx, field)
 				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -8852,6 +9420,30 @@ func (ec *executionContext) unmarshalNCreateCategoryInput2githubᚗcomᚋdflix�
 func (ec *executionContext) unmarshalNCreateVideoInput2githubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐCreateVideoInput(ctx context.Context, v any) (model.CreateVideoInput, error) {
 	res, err := ec.unmarshalInputCreateVideoInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeadLetter2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetterᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DeadLetter) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeadLetter2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetter(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDeadLetter2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetter(ctx context.Context, sel ast.SelectionSet, v *model.DeadLetter) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeadLetter!")
+		return graphql.Null
+	}
+	return ec._DeadLetter(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNGenre2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐGenreᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Genre) graphql.Marshaler {

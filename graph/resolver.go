@@ -56,15 +56,19 @@ type Catalog interface {
 // GraphQL-level shape of their input, put the caller (from the context, set
 // by the BFF's authentication) into the service request, call the service
 // and map the response. Domain validation and authorization stay in the
-// services; the @auth and @hasRole directives only answer early.
+// services; the @auth and @hasRole directives only answer early (the
+// dead-letter store knows no callers, so its resolvers check the role too).
 type Resolver struct {
 	accounts Accounts
 	catalog  Catalog
+	dead     platform.DeadLetters // nil: the deployment keeps none
 }
 
-// NewResolver returns the root resolver over the two services.
-func NewResolver(accounts Accounts, cat Catalog) *Resolver {
-	return &Resolver{accounts: accounts, catalog: cat}
+// NewResolver returns the root resolver over the two services and the
+// dead-letter store, which may be nil (deadLetters and redriveDeadLetter are
+// then UNAVAILABLE).
+func NewResolver(accounts Accounts, cat Catalog, dead platform.DeadLetters) *Resolver {
+	return &Resolver{accounts: accounts, catalog: cat, dead: dead}
 }
 
 // caller is who makes the current request (zero: anonymous).

@@ -46,7 +46,7 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return fmt.Errorf("start catalog: %w", err)
 	}
 	defer catSvc.Close()
-	srv, err := bff.New(bffConfig(cfg), bff.Deps{Auth: authSvc, Catalog: catSvc, Logger: log.With("service", "bff")})
+	srv, err := bff.New(bffConfig(cfg), bff.Deps{Auth: authSvc, Catalog: catSvc, DeadLetters: st.bus, Logger: log.With("service", "bff")})
 	if err != nil {
 		return fmt.Errorf("start bff: %w", err)
 	}

@@ -27,6 +27,11 @@ type config struct {
 	DepthMax       int
 	ArgonMemoryKiB uint32
 	ShutdownGrace  time.Duration
+	// Dapr mode (any target but all).
+	DaprHTTPPort int
+	DaprGRPCPort int
+	DaprAPIToken string
+	CacheTTL     time.Duration
 }
 
 // targets are the deployment shapes; only "all" runs without Dapr today.
@@ -78,6 +83,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	fs.DurationVar(&c.CacheTTL, "cache-ttl", 30*time.Second, "how long the BFF may keep a catalog read in Dapr mode (events drop entries sooner); 0 disables")
+	c.DaprHTTPPort = envInt("DAPR_HTTP_PORT", 3500)
+	c.DaprGRPCPort = envInt("DAPR_GRPC_PORT", 50001)
+	c.DaprAPIToken = os.Getenv("DAPR_API_TOKEN")
 	c.AdminEmail = os.Getenv("DFLIX_ADMIN_EMAIL")
 	c.AdminPassword = os.Getenv("DFLIX_ADMIN_PASSWORD")
 	if !targets[c.Target] {

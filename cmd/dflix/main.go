@@ -39,7 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "all":
 		return runAll(ctx, cfg, log, stdout)
 	default:
-		return fmt.Errorf("--target=%s runs beside a Dapr sidecar, which this build does not have yet; use --target=all", cfg.Target)
+		return runDapr(ctx, cfg, log, stdout)
 	}
 }
 

@@ -3,6 +3,8 @@
 package model
 
 import (
+	"time"
+
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
 )
@@ -32,6 +34,30 @@ type CreateVideoInput struct {
 	GenreIds        []string          `json:"genreIds,omitempty"`
 	CastIds         []string          `json:"castIds,omitempty"`
 	Tags            []string          `json:"tags,omitempty"`
+}
+
+// An event a consumer could never handle (it was dropped as unprocessable, or ran
+// out of retries), kept aside so an admin can inspect it and redrive it. Other
+// events keep flowing meanwhile.
+type DeadLetter struct {
+	// The dead-letter store's own id; pass it to redriveDeadLetter unchanged.
+	ID string `json:"id"`
+	// The consumer that gave up on the event, as its event bus names it.
+	Subscription string `json:"subscription"`
+	Topic        string `json:"topic"`
+	// The event's own id (consumers deduplicate on it).
+	EventID string `json:"eventId"`
+	// The event's type, such as video.changed.
+	EventType string `json:"eventType"`
+	// The service that published the event.
+	Source string `json:"source"`
+	// Why the consumer gave up: its last error.
+	Reason string `json:"reason"`
+	// How many times the event was delivered before it was set aside.
+	Attempts int       `json:"attempts"`
+	FailedAt time.Time `json:"failedAt"`
+	// The event's JSON data, as a string.
+	Payload string `json:"payload"`
 }
 
 type GenreFacet struct {

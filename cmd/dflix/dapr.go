@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/dflix/dflix/bff"
+	"github.com/dflix/dflix/demo"
+	"github.com/dflix/dflix/services/auth"
+	"github.com/dflix/dflix/services/catalog"
+	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/dapr"
+)
+
+// The Dapr component names every set in components/ defines.
+const (
+	authStore    = "auth-state"
+	catalogStore = "catalog-state"
+	bffStore     = "bff-state"
+)
+
+// systemAdmin is who seeds the demo catalog in Dapr mode, where the catalog
+// process has no account of its own to act as.
+var systemAdmin = platform.Caller{UserID: "00000000-0000-7000-8000-000000000001", Role: platform.RoleAdmin}
+
+// app is one service mounted on the process's mux, with what it must run
+// beside the server.
+type app struct {
+	relays []interface{ Run(context.Context) error }
+	close  func() error
+}
+
+// runDapr runs the one service named by --target beside its Dapr sidecar:
+// state, events, blobs and calls to other services all go through the
+// sidecar, and the service's API is served to other apps at /rpc/.
+func runDapr(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	_, port, err := splitPort(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	sc, err := dapr.Connect(ctx, dapr.Config{AppID: cfg.Target, AppPort: port, HTTPPort: cfg.DaprHTTPPort,
+		GRPCPort: cfg.DaprGRPCPort, APIToken: cfg.DaprAPIToken, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+	mux := http.NewServeMux()
+	var a app
+	switch cfg.Target {
+	case "auth":
+		a, err = mountAuth(ctx, cfg, log, sc, mux)
+	case "catalog":
+		a, err = mountCatalog(ctx, cfg, log, sc, mux)
+	case "bff":
+		a, err = mountBFF(cfg, log, sc, mux)
+	default:
+		return fmt.Errorf("--target=%s is not built yet", cfg.Target)
+	}
+	if err != nil {
+		return err
+	}
+	if a.close != nil {
+		defer a.close()
+	}
+	if cfg.Target != "bff" { // the BFF serves its own health routes
+		mountHealth(mux, sc)
+	}
+	sc.Subscriber().Routes(mux)
+	var wg sync.WaitGroup
+	relayCtx, stop := context.WithCancel(ctx)
+	defer func() { stop(); wg.Wait() }()
+	for _, r := range a.relays {
+		wg.Go(func() {
+			if err := r.Run(relayCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("outbox relay stopped", "err", err)
+			}
+		})
+	}
+	return serve(ctx, cfg, log, mux, func(addr string) {
+		log.Info("listening", "addr", addr, "target", cfg.Target, "dapr_http_port", cfg.DaprHTTPPort)
+		fmt.Fprintf(stdout, "dflix ready at %s (%s beside its Dapr sidecar)\n", publicURL(addr), cfg.Target)
+	})
+}
+
+func mountHealth(mux *http.ServeMux, sc *dapr.Sidecar) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := sc.Ready(r.Context()); err != nil {
+			http.Error(w, "sidecar not ready", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+func mountAuth(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
+	acfg := auth.Config{Argon2: auth.DefaultArgon2Params}
+	acfg.Argon2.MemoryKiB = cfg.ArgonMemoryKiB
+	svc, err := auth.New(acfg, sc.State(authStore), sc.Publisher(), nil, log.With("service", "auth"))
+	if err != nil {
+		return app{}, fmt.Errorf("start auth: %w", err)
+	}
+	if cfg.AdminEmail != "" {
+		resp, err := svc.EnsureAdmin(ctx, auth.EnsureAdminRequest{Email: cfg.AdminEmail, Password: cfg.AdminPassword, DisplayName: "Administrator"})
+		if err != nil {
+			return app{}, fmt.Errorf("bootstrap admin %s: %w", cfg.AdminEmail, err)
+		}
+		log.Info("admin ready", "email", resp.User.Email, "created", resp.Created)
+	}
+	mux.Handle("/"+platform.RoutePrefix, auth.NewHandler(svc))
+	return app{relays: []interface{ Run(context.Context) error }{svc}}, nil
+}
+
+func mountCatalog(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
+	state := sc.State(catalogStore)
+	indexDir := filepath.Join(cfg.DataDir, "index")
+	if err := os.MkdirAll(indexDir, 0o750); err != nil {
+		return app{}, fmt.Errorf("index dir: %w", err)
+	}
+	svc, err := catalog.New(ctx, catalog.Config{IndexDir: indexDir}, state, sc.Publisher(), nil, log.With("service", "catalog"))
+	if err != nil {
+		return app{}, fmt.Errorf("start catalog: %w", err)
+	}
+	dead, err := sc.DeadLetters(state)
+	if err != nil {
+		return app{}, errors.Join(err, svc.Close())
+	}
+	if err := subscribeAll(ctx, sc.Subscriber(), svc.Subscriptions()); err != nil {
+		return app{}, errors.Join(err, svc.Close())
+	}
+	if cfg.SeedDemo {
+		stats, err := demo.Seed(ctx, svc, systemAdmin)
+		if err != nil {
+			return app{}, errors.Join(fmt.Errorf("seed demo catalog: %w", err), svc.Close())
+		}
+		log.Info("demo catalog ready", "videos", stats.Videos)
+	}
+	rpc := http.NewServeMux()
+	rpc.Handle("/", catalog.NewHandler(svc))
+	platform.DeadLetterRoutes(rpc, dead)
+	mux.Handle("/"+platform.RoutePrefix, rpc)
+	return app{relays: []interface{ Run(context.Context) error }{svc}, close: svc.Close}, nil
+}
+
+func mountBFF(cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
+	inv := sc.Invoker()
+	dead, err := sc.DeadLetters(sc.State(bffStore))
+	if err != nil {
+		return app{}, err
+	}
+	bcfg := bffConfig(cfg)
+	bcfg.CacheTTL = cfg.CacheTTL
+	srv, err := bff.New(bcfg, bff.Deps{
+		Auth:    auth.NewClient(inv),
+		Catalog: catalog.NewClient(inv),
+		DeadLetters: platform.FederatedDeadLetters{
+			"bff":         dead,
+			catalog.AppID: platform.NewRemoteDeadLetters(inv, catalog.AppID),
+		},
+		Logger: log.With("service", "bff"),
+	})
+	if err != nil {
+		return app{}, fmt.Errorf("start bff: %w", err)
+	}
+	if err := subscribeAll(context.Background(), sc.Subscriber(), srv.Subscriptions()); err != nil {
+		return app{}, err
+	}
+	mux.Handle("/", srv)
+	return app{}, nil
+}
+
+func splitPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	port, perr := strconv.Atoi(p)
+	if err != nil || perr != nil || port == 0 {
+		return "", 0, fmt.Errorf("--addr %q needs an explicit port in Dapr mode (the sidecar's --app-port)", addr)
+	}
+	return host, port, nil
+}
