@@ -48,3 +48,26 @@ bench:
 
 clean:
 	rm -rf bin
+
+# --- Dapr mode (dapr/README.md, components/README.md) ----------------------
+# COMPONENTS picks the component set: a folder of components/.
+COMPONENTS ?= redis
+
+# Print the path of a daprd 1.14.0, building it once (about ten minutes) into
+# ~/.cache/dflix when none is installed.
+daprd:
+	@scripts/daprd.sh
+
+# Start (idempotent) or stop our own brokers and databases for COMPONENTS
+# (or COMPONENTS=all), on loopback, under the run dir.
+infra-up:
+	scripts/infra.sh up $(COMPONENTS)
+
+infra-down:
+	scripts/infra.sh down all
+
+# Every service beside its own sidecar, from dapr/dapr.yaml, without the dapr
+# CLI. Ctrl-C stops everything.
+dapr-run: build
+	$(GO) build -o bin/daprrun ./cmd/daprrun
+	./bin/daprrun -f dapr/dapr.yaml -components $(COMPONENTS)

@@ -48,7 +48,9 @@ func runDapr(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	sc, err := dapr.Connect(ctx, dapr.Config{AppID: cfg.Target, AppPort: port, HTTPPort: cfg.DaprHTTPPort,
-		GRPCPort: cfg.DaprGRPCPort, APIToken: cfg.DaprAPIToken, Logger: log})
+		GRPCPort: cfg.DaprGRPCPort, APIToken: cfg.DaprAPIToken, Logger: log,
+		// components/subscriptions declares every subscription in YAML.
+		DeclarativeSubscriptions: true})
 	if err != nil {
 		return err
 	}
