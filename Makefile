@@ -10,7 +10,7 @@ DEMO_ADMIN_EMAIL    ?= admin@dflix.local
 DEMO_ADMIN_PASSWORD ?= dflix-demo-admin
 GOTEST_FLAGS ?= -count=1 -timeout=30m
 
-.PHONY: all build run test vet fmt-check generate generate-check bench clean
+.PHONY: all build run test test-deps vet fmt-check generate generate-check bench clean
 
 all: build
 
@@ -25,8 +25,16 @@ run: build
 
 # Every test runs under the race detector: the adapters, the bus and the BFF
 # are concurrent by nature, and the whole suite still takes about a minute.
-test: vet fmt-check generate-check
-	$(GO) test -race $(GOTEST_FLAGS) ./...
+# The Dapr integration tests (run when CI=true or DFLIX_DAPR_TESTS=1) need
+# daprd and the brokers and databases: test-deps installs and starts them
+# (idempotent), and they are stopped again whatever the tests' outcome.
+test: vet fmt-check generate-check test-deps
+	@status=0; DFLIX_DAPRD="$$(scripts/daprd.sh)" $(GO) test -race $(GOTEST_FLAGS) ./... || status=$$?; \
+	scripts/infra.sh down all >/dev/null || true; exit $$status
+
+test-deps:
+	@scripts/daprd.sh >/dev/null
+	scripts/infra.sh up all
 
 vet:
 	$(GO) vet ./...
