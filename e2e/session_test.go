@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,16 +48,24 @@ const authFields = `accessToken refreshToken expiresAt user { id email displayNa
 // catalog of a freshly started binary.
 func TestViewerSession(t *testing.T) {
 	in := start(t, t.TempDir(), "--seed-demo")
-	anon := newClient(in.URL)
+	viewerScenario(t, in.URL, "")
+}
+
+// viewerScenario is the session every deployment shape must pass. suffix
+// makes its accounts unique where the stores outlive one run.
+func viewerScenario(t *testing.T, baseURL, suffix string) {
+	anon := newClient(baseURL)
+	email, otherEmail := "Viewer"+suffix+"@Example.com", "other"+suffix+"@example.com"
 
 	var reg struct{ Register authPayload }
 	anon.must(t, `mutation($in: RegisterInput!) { register(input: $in) { `+authFields+` } }`,
-		map[string]any{"in": map[string]any{"email": "Viewer@Example.com", "password": "correct horse battery", "displayName": "Vi"}}, &reg)
+		map[string]any{"in": map[string]any{"email": email, "password": "correct horse battery", "displayName": "Vi"}}, &reg)
 	require.NotEmpty(t, reg.Register.AccessToken)
 	assert.Equal(t, "VIEWER", reg.Register.User.Role)
 
 	var login struct{ Login authPayload }
-	anon.must(t, `mutation { login(email: "viewer@example.com", password: "correct horse battery") { `+authFields+` } }`, nil, &login)
+	anon.must(t, `mutation($e: String!) { login(email: $e, password: "correct horse battery") { `+authFields+` } }`,
+		map[string]any{"e": strings.ToLower(email)}, &login)
 	me := anon.withToken(login.Login.AccessToken)
 
 	var browse struct{ Videos connection }
@@ -96,7 +105,8 @@ func TestViewerSession(t *testing.T) {
 
 	// Another viewer never sees someone else's tags.
 	var other struct{ Register authPayload }
-	anon.must(t, `mutation { register(input: {email: "other@example.com", password: "another secret 1", displayName: "O"}) { `+authFields+` } }`, nil, &other)
+	anon.must(t, `mutation($e: String!) { register(input: {email: $e, password: "another secret 1", displayName: "O"}) { `+authFields+` } }`,
+		map[string]any{"e": otherEmail}, &other)
 	var otherTags struct{ VideosByTags []videoNode }
 	anon.withToken(other.Register.AccessToken).must(t, `{ videosByTags(tags: ["watch later"]) { id } }`, nil, &otherTags)
 	assert.Empty(t, otherTags.VideosByTags)
