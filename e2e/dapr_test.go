@@ -63,9 +63,10 @@ func build(t *testing.T, root, out, pkg string) {
 
 // startDaprRun starts every app and sidecar of dapr/dapr.yaml on one
 // component set and waits until the BFF serves the seeded catalog.
-func startDaprRun(t *testing.T, root, set string) {
+func startDaprRun(t *testing.T, root, set string, extra ...string) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(root, "bin/daprrun"), "-f", filepath.Join(root, "dapr/dapr.yaml"), "-components", set)
+	args := append([]string{"-f", filepath.Join(root, "dapr/dapr.yaml"), "-components", set}, extra...)
+	cmd := exec.Command(filepath.Join(root, "bin/daprrun"), args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"DFLIX_ADMIN_EMAIL="+adminEmail, "DFLIX_ADMIN_PASSWORD="+adminPassword,
