@@ -28,12 +28,7 @@ const (
 // running platform: what needs catalog fails fast with UNAVAILABLE, what
 // does not keeps working, and a restarted catalog serves again.
 func TestDaprServiceKilledAndRestarted(t *testing.T) {
-	if !daprGated() {
-		t.Skip("Dapr mode end to end: set DFLIX_DAPR_TESTS=1 (CI=true does too)")
-	}
-	root := repoRoot(t)
-	build(t, root, "bin/dflix", "./cmd/dflix")
-	build(t, root, "bin/daprrun", "./cmd/daprrun")
+	root := daprBinaries(t)
 	startDaprRun(t, root, "redis", "-keep-going")
 	c := newClient(bffURL)
 	admin := c.withToken(login(t, c, adminEmail, adminPassword))
@@ -89,13 +84,7 @@ func restartCatalog(t *testing.T, root string) {
 // lands in the dead letters, an admin sees it, a redrive delivers it again,
 // and the other events keep flowing meanwhile.
 func TestDaprDeadLetters(t *testing.T) {
-	if !daprGated() {
-		t.Skip("Dapr mode end to end: set DFLIX_DAPR_TESTS=1 (CI=true does too)")
-	}
-	root := repoRoot(t)
-	build(t, root, "bin/dflix", "./cmd/dflix")
-	build(t, root, "bin/daprrun", "./cmd/daprrun")
-	startDaprRun(t, root, "redis")
+	startDaprRun(t, daprBinaries(t), "redis")
 	c := newClient(bffURL)
 	admin := c.withToken(login(t, c, adminEmail, adminPassword))
 

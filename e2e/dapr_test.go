@@ -39,18 +39,27 @@ func repoRoot(t *testing.T) string {
 // as separate processes, each beside its own daprd, on each component set:
 // the broker and the databases change, the code does not.
 func TestDaprModeScenario(t *testing.T) {
-	if !daprGated() {
-		t.Skip("Dapr mode end to end: set DFLIX_DAPR_TESTS=1 (CI=true does too); needs daprd (make daprd) and scripts/infra.sh")
-	}
-	root := repoRoot(t)
-	build(t, root, "bin/dflix", "./cmd/dflix")
-	build(t, root, "bin/daprrun", "./cmd/daprrun")
+	root := daprBinaries(t)
 	for _, set := range daprSets {
 		t.Run(set, func(t *testing.T) {
 			startDaprRun(t, root, set)
 			viewerScenario(t, bffURL, fmt.Sprintf("-%s-%d", set, time.Now().UnixNano()))
 		})
 	}
+}
+
+// daprBinaries skips a Dapr-mode test unless it is enabled (CI enables it,
+// and there a missing tool fails the test), builds bin/dflix and bin/daprrun
+// where dapr/dapr.yaml expects them, and returns the repository root.
+func daprBinaries(t *testing.T) string {
+	t.Helper()
+	if !daprGated() {
+		t.Skip("Dapr mode end to end: set DFLIX_DAPR_TESTS=1 (CI=true does too); needs daprd (make daprd) and scripts/infra.sh")
+	}
+	root := repoRoot(t)
+	build(t, root, "bin/dflix", "./cmd/dflix")
+	build(t, root, "bin/daprrun", "./cmd/daprrun")
+	return root
 }
 
 func build(t *testing.T, root, out, pkg string) {
