@@ -27,9 +27,13 @@ run: build
 # are concurrent by nature, and the whole suite still takes about a minute.
 # The Dapr integration tests (run when CI=true or DFLIX_DAPR_TESTS=1) need
 # daprd and the brokers and databases: test-deps installs and starts them
-# (idempotent), and they are stopped again whatever the tests' outcome.
+# (idempotent), and they are stopped again whatever the tests' outcome. The
+# end-to-end tests run last and alone: Dapr mode binds dapr/dapr.yaml's fixed
+# ports, which must not race the adapter tests' sidecars.
 test: vet fmt-check generate-check test-deps
-	@status=0; DFLIX_DAPRD="$$(scripts/daprd.sh)" $(GO) test -race $(GOTEST_FLAGS) ./... || status=$$?; \
+	@status=0; export DFLIX_DAPRD="$$(scripts/daprd.sh)"; \
+	$(GO) test -race $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v /e2e) || status=$$?; \
+	$(GO) test -race $(GOTEST_FLAGS) ./e2e/... || status=$$?; \
 	scripts/infra.sh down all >/dev/null || true; exit $$status
 
 test-deps:
