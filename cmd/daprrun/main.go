@@ -75,7 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	fs.StringVar(&o.runFile, "f", "dapr/dapr.yaml", "the multi-app run file")
 	fs.StringVar(&o.components, "components", set, "component set: a folder of components/ (default $COMPONENTS, else redis)")
-	fs.StringVar(&o.apps, "apps", "", "comma-separated app ids to start (default: every app of the run file)")
+	fs.StringVar(&o.apps, "apps", "", "comma-separated apps to start, by name: the app id, or bff-2 for the second app with id bff (default: every app of the run file)")
 	fs.StringVar(&o.runDir, "run-dir", defaultRunDir(), "run dir: daprd's working directory is RUN_DIR/dapr (default $DFLIX_RUN_DIR)")
 	fs.StringVar(&o.daprd, "daprd", "", "daprd binary (default: what scripts/daprd.sh prints)")
 	fs.StringVar(&o.root, "root", "", "repository root holding scripts/ (default: the run file's folder's parent)")
@@ -196,22 +196,22 @@ func supervise(out *output, o options, apps []app, sigs <-chan os.Signal) int {
 	}
 	for _, a := range apps {
 		argv := append([]string{o.daprd}, daprdArgs(a, !o.sidecarsOnly)...)
-		p, err := start(out, a.ID+".daprd", filepath.Join(o.runDir, "dapr"), daprdEnv(), argv, exited)
+		p, err := start(out, a.Name+".daprd", filepath.Join(o.runDir, "dapr"), daprdEnv(), argv, exited)
 		if err != nil {
 			return fail("%v", err)
 		}
 		procs = append(procs, p)
 		out.logf("%s: sidecar http://127.0.0.1:%d grpc :%d metrics :%d resources %s",
-			a.ID, a.HTTPPort, a.GRPCPort, a.MetricsPort, strings.Join(a.Resources, ","))
+			a.Name, a.HTTPPort, a.GRPCPort, a.MetricsPort, strings.Join(a.Resources, ","))
 		if o.sidecarsOnly {
 			continue
 		}
-		p, err = start(out, a.ID, a.Dir, appEnv(a), a.Command, exited)
+		p, err = start(out, a.Name, a.Dir, appEnv(a), a.Command, exited)
 		if err != nil {
 			return fail("%v", err)
 		}
 		procs = append(procs, p)
-		out.logf("%s: app http://127.0.0.1:%d (%s)", a.ID, a.Port, strings.Join(a.Command, " "))
+		out.logf("%s: app http://127.0.0.1:%d (%s)", a.Name, a.Port, strings.Join(a.Command, " "))
 	}
 
 	ready := make(chan error, 1)
@@ -277,7 +277,7 @@ func waitHealthy(ctx context.Context, apps []app) error {
 			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("%s's sidecar (%s) is not healthy", a.ID, url)
+				return fmt.Errorf("%s's sidecar (%s) is not healthy", a.Name, url)
 			case <-time.After(200 * time.Millisecond):
 			}
 		}
@@ -288,7 +288,7 @@ func waitHealthy(ctx context.Context, apps []app) error {
 func nameWidth(apps []app) int {
 	w := len("daprd.sh")
 	for _, a := range apps {
-		w = max(w, len(a.ID+".daprd"))
+		w = max(w, len(a.Name+".daprd"))
 	}
 	return w
 }

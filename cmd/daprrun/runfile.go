@@ -54,6 +54,7 @@ type appRun struct {
 // app is one app ready to start: every path absolute, common merged in.
 type app struct {
 	ID              string
+	Name            string // unique in the run file: the app id, "-2", "-3"... for replicas
 	Dir             string
 	Command         []string
 	Env             map[string]string
@@ -105,7 +106,33 @@ func loadRunFile(path string) ([]app, error) {
 		}
 		apps = append(apps, r)
 	}
+	nameReplicas(apps)
 	return apps, checkPorts(apps)
+}
+
+// nameReplicas gives every app its display name: the first app with an app
+// id is called by the id, later ones (replicas of it, each beside its own
+// sidecar) by the id and their number among them: bff, bff-2, bff-3.
+func nameReplicas(apps []app) {
+	taken := map[string]bool{}
+	for _, a := range apps {
+		taken[a.ID] = true
+	}
+	seen := map[string]int{}
+	for i := range apps {
+		id := apps[i].ID
+		seen[id]++
+		if seen[id] == 1 {
+			apps[i].Name = id
+			continue
+		}
+		n := seen[id]
+		for taken[fmt.Sprintf("%s-%d", id, n)] {
+			n++
+		}
+		apps[i].Name = fmt.Sprintf("%s-%d", id, n)
+		taken[apps[i].Name] = true
+	}
 }
 
 func resolveApp(base string, common sharedRun, a appRun) (app, error) {
@@ -177,7 +204,7 @@ func checkPorts(apps []app) error {
 			if p <= 0 {
 				continue
 			}
-			who := a.ID + " " + what
+			who := a.Name + " " + what
 			if other, ok := seen[p]; ok {
 				return fmt.Errorf("port %d is both %s and %s", p, other, who)
 			}
@@ -212,17 +239,18 @@ func withComponents(apps []app, set string) ([]app, error) {
 	return out, nil
 }
 
-// selectApps keeps the apps named in ids (comma-separated); empty keeps all.
-func selectApps(apps []app, ids string) ([]app, error) {
-	if strings.TrimSpace(ids) == "" {
+// selectApps keeps the apps named in names (comma-separated display names:
+// the app id, or bff-2 for a second bff); empty keeps all.
+func selectApps(apps []app, names string) ([]app, error) {
+	if strings.TrimSpace(names) == "" {
 		return apps, nil
 	}
 	var out []app
-	for _, id := range strings.Split(ids, ",") {
-		id = strings.TrimSpace(id)
-		i := slices.IndexFunc(apps, func(a app) bool { return a.ID == id })
+	for _, name := range strings.Split(names, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(apps, func(a app) bool { return a.Name == name })
 		if i < 0 {
-			return nil, fmt.Errorf("no app %q in the run file", id)
+			return nil, fmt.Errorf("no app %q in the run file", name)
 		}
 		out = append(out, apps[i])
 	}

@@ -94,13 +94,13 @@ func TestWithComponentsSwapsTheSet(t *testing.T) {
 }
 
 func TestSelectApps(t *testing.T) {
-	apps := []app{{ID: "bff"}, {ID: "auth"}, {ID: "catalog"}}
-	got, err := selectApps(apps, "catalog, auth")
+	apps := []app{{ID: "bff", Name: "bff"}, {ID: "auth", Name: "auth"}, {ID: "catalog", Name: "catalog"}, {ID: "catalog", Name: "catalog-2"}}
+	got, err := selectApps(apps, "catalog-2, auth")
 	require.NoError(t, err)
-	assert.Equal(t, []app{{ID: "catalog"}, {ID: "auth"}}, got)
+	assert.Equal(t, []app{{ID: "catalog", Name: "catalog-2"}, {ID: "auth", Name: "auth"}}, got)
 	got, err = selectApps(apps, "")
 	require.NoError(t, err)
-	assert.Len(t, got, 3)
+	assert.Len(t, got, 4)
 	_, err = selectApps(apps, "encoder")
 	require.Error(t, err)
 }
@@ -159,7 +159,18 @@ func TestConfigResolvesEveryApp(t *testing.T) {
 	root := repoRoot(t)
 	apps, err := loadRunFile(filepath.Join(root, "dapr", "dapr.yaml"))
 	require.NoError(t, err)
-	data, err := os.ReadFile(filepath.Join(root, "dapr", "config.yaml"))
+	resolve := resolver(t, filepath.Join(root, "dapr", "config.yaml"))
+	for _, a := range apps {
+		assert.Equal(t, fmt.Sprintf("127.0.0.1:%d", a.InternalPort), resolve(a.ID), a.ID)
+	}
+	assert.Equal(t, "127.0.0.1:1", resolve("nobody"))
+}
+
+// resolver renders the kubernetes name resolution template of a Dapr
+// Configuration file, as daprd would for an app id.
+func resolver(t *testing.T, path string) func(id string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var cfg struct {
 		Spec struct {
@@ -172,16 +183,12 @@ func TestConfigResolvesEveryApp(t *testing.T) {
 		} `yaml:"spec"`
 	}
 	require.NoError(t, yaml.Unmarshal(data, &cfg))
-	require.Equal(t, "kubernetes", cfg.Spec.NameResolution.Component)
+	require.Equal(t, "kubernetes", cfg.Spec.NameResolution.Component, "%s: never mdns", path)
 	tmpl, err := template.New("nr").Parse(cfg.Spec.NameResolution.Configuration.Template)
 	require.NoError(t, err)
-	resolve := func(id string) string {
+	return func(id string) string {
 		var b strings.Builder
 		require.NoError(t, tmpl.Execute(&b, struct{ ID string }{id}))
 		return b.String()
 	}
-	for _, a := range apps {
-		assert.Equal(t, fmt.Sprintf("127.0.0.1:%d", a.InternalPort), resolve(a.ID), a.ID)
-	}
-	assert.Equal(t, "127.0.0.1:1", resolve("nobody"))
 }

@@ -80,10 +80,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.DepthMax, "depth-limit", envInt("DFLIX_DEPTH_LIMIT", 12), "maximum GraphQL query depth")
 	argonMiB := fs.Int("argon2-memory-mib", envInt("DFLIX_ARGON2_MEMORY_MIB", 19), "argon2id memory per password hash")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "time to finish in-flight requests on SIGTERM")
+	fs.DurationVar(&c.CacheTTL, "cache-ttl", 30*time.Second, "how long the BFF may keep a catalog read in Dapr mode (events drop entries sooner); 0 disables")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	fs.DurationVar(&c.CacheTTL, "cache-ttl", 30*time.Second, "how long the BFF may keep a catalog read in Dapr mode (events drop entries sooner); 0 disables")
 	c.DaprHTTPPort = envInt("DAPR_HTTP_PORT", 3500)
 	c.DaprGRPCPort = envInt("DAPR_GRPC_PORT", 50001)
 	c.DaprAPIToken = os.Getenv("DAPR_API_TOKEN")

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,6 +26,7 @@ func TestParseConfig(t *testing.T) {
 			assert.Equal(t, slog.LevelInfo, c.LogLevel)
 			assert.Equal(t, uint32(19*1024), c.ArgonMemoryKiB)
 			assert.True(t, c.Introspection)
+			assert.Equal(t, 30*time.Second, c.CacheTTL)
 		}},
 		{name: "environment", env: map[string]string{"DFLIX_ADDR": "127.0.0.1:9", "DFLIX_DATA_DIR": "/tmp/x", "DFLIX_SEED_DEMO": "true", "DFLIX_LOG_LEVEL": "debug"},
 			check: func(t *testing.T, c config) {
@@ -37,6 +39,8 @@ func TestParseConfig(t *testing.T) {
 			check: func(t *testing.T, c config) { assert.Equal(t, ":7", c.Addr) }},
 		{name: "admin from environment", env: map[string]string{"DFLIX_ADMIN_EMAIL": "a@b.c", "DFLIX_ADMIN_PASSWORD": "secret-123"},
 			check: func(t *testing.T, c config) { assert.Equal(t, "a@b.c", c.AdminEmail) }},
+		{name: "cache ttl flag", args: []string{"--target", "bff", "--cache-ttl", "0"},
+			check: func(t *testing.T, c config) { assert.Zero(t, c.CacheTTL) }},
 		{name: "unknown target", args: []string{"--target", "everything"}, wantErr: "unknown --target"},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "log-level"},
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "json or text"},
