@@ -45,7 +45,7 @@ func TestDaprServiceKilledAndRestarted(t *testing.T) {
 	assert.Equal(t, adminEmail, me.Me.Email)
 
 	restartCatalog(t, root)
-	require.Eventually(t, seeded, 90*time.Second, 250*time.Millisecond, "catalog serves again after its restart")
+	require.Eventually(t, func() bool { return seededAt(bffURL) }, 90*time.Second, 250*time.Millisecond, "catalog serves again after its restart")
 }
 
 // listenerPID returns the pid of the process listening on addr.
@@ -93,7 +93,7 @@ func TestDaprDeadLetters(t *testing.T) {
 		`{"specversion":"1.0","id":%q,"type":"user.deleted","source":"e2e","datacontenttype":"application/json","data":"not an object","dflixtopic":"users"}`, poison))
 
 	// Every consumer of the topic refuses it; catalog's is the one redriven.
-	letter := waitDeadLetter(t, admin, poison, "catalog-user-deleted", "")
+	letter := waitDeadLetter(t, admin, poison, "catalog-user-deleted", time.Time{})
 	assert.Equal(t, "user.deleted", letter.EventType)
 	c.fails(t, "UNAUTHENTICATED", `{ deadLetters { id } }`, nil)
 
@@ -120,31 +120,33 @@ func TestDaprDeadLetters(t *testing.T) {
 	var redriven struct{ RedriveDeadLetter bool }
 	admin.must(t, `mutation($id: String!) { redriveDeadLetter(id: $id) }`, map[string]any{"id": letter.ID}, &redriven)
 	assert.True(t, redriven.RedriveDeadLetter)
-	// The poison is delivered again and, still poison, dead-lettered again.
-	again := waitDeadLetter(t, admin, poison, "catalog-user-deleted", letter.ID)
-	assert.NotEqual(t, letter.ID, again.ID)
+	// The poison is delivered again and, still poison, dead-lettered again:
+	// the same letter (one per subscription and event), failed later.
+	again := waitDeadLetter(t, admin, poison, "catalog-user-deleted", letter.FailedAt)
+	assert.Equal(t, letter.ID, again.ID)
 }
 
 type deadLetter struct {
-	ID           string `json:"id"`
-	Subscription string `json:"subscription"`
-	EventID      string `json:"eventId"`
-	EventType    string `json:"eventType"`
+	ID           string    `json:"id"`
+	FailedAt     time.Time `json:"failedAt"`
+	Subscription string    `json:"subscription"`
+	EventID      string    `json:"eventId"`
+	EventType    string    `json:"eventType"`
 }
 
 // waitDeadLetter polls deadLetters until subscription's dead letter of
-// eventID (other than skip) is listed.
-func waitDeadLetter(t *testing.T, admin *client, eventID, subscription, skip string) deadLetter {
+// eventID, failed after after, is listed.
+func waitDeadLetter(t *testing.T, admin *client, eventID, subscription string, after time.Time) deadLetter {
 	t.Helper()
 	var found deadLetter
 	require.Eventually(t, func() bool {
 		var out struct{ DeadLetters []deadLetter }
-		r, err := admin.do(`{ deadLetters { id subscription eventId eventType } }`, nil)
+		r, err := admin.do(`{ deadLetters { id subscription eventId eventType failedAt } }`, nil)
 		if err != nil || len(r.Errors) > 0 || mustDecode(r, &out) != nil {
 			return false
 		}
 		for _, d := range out.DeadLetters {
-			if d.EventID == eventID && d.Subscription == subscription && d.ID != skip {
+			if d.EventID == eventID && d.Subscription == subscription && d.FailedAt.After(after) {
 				found = d
 				return true
 			}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,10 +70,23 @@ func build(t *testing.T, root, out, pkg string) {
 }
 
 // startDaprRun starts every app and sidecar of dapr/dapr.yaml on one
-// component set and waits until the BFF serves the seeded catalog.
+// component set, on empty stores, and waits until the BFF serves the seeded
+// catalog.
 func startDaprRun(t *testing.T, root, set string, extra ...string) {
 	t.Helper()
-	args := append([]string{"-f", filepath.Join(root, "dapr/dapr.yaml"), "-components", set}, extra...)
+	startRun(t, root, "dapr/dapr.yaml", set, func(string) bool { return seededAt(bffURL) }, extra...)
+}
+
+// startRun empties the stores and queues of the set's servers (tests share
+// them, and state outlives a run), starts daprrun with runFile, and polls
+// ready with daprrun's output so far until it holds.
+func startRun(t *testing.T, root, runFile, set string, ready func(logs string) bool, extra ...string) {
+	t.Helper()
+	for _, cmd := range []string{"up", "reset"} {
+		out, err := exec.Command(filepath.Join(root, "scripts/infra.sh"), cmd, set).CombinedOutput()
+		require.NoError(t, err, "infra.sh %s %s: %s", cmd, set, out)
+	}
+	args := append([]string{"-f", filepath.Join(root, runFile), "-components", set}, extra...)
 	cmd := exec.Command(filepath.Join(root, "bin/daprrun"), args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
@@ -96,37 +108,22 @@ func startDaprRun(t *testing.T, root, set string, extra ...string) {
 			<-done
 		}
 		if t.Failed() {
-			t.Logf("daprrun output:\n%s", tail(logs.String(), 200))
+			t.Logf("daprrun output:\n%s", tail(logs.String(), 300))
 		}
 	})
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-done:
-			t.Fatalf("daprrun exited before the platform was ready: %v\n%s", err, tail(logs.String(), 200))
+			t.Fatalf("daprrun exited before %s was ready: %v\n%s", runFile, err, tail(logs.String(), 300))
 		default:
 		}
-		if seeded() {
+		if ready(logs.String()) {
 			return
 		}
 		time.Sleep(200 * time.Millisecond) // polling for readiness, not waiting for an event
 	}
-	t.Fatalf("Dapr mode on %s not ready within 3 minutes\n%s", set, tail(logs.String(), 200))
-}
-
-// seeded reports whether the BFF answers and the demo catalog is in.
-func seeded() bool {
-	resp, err := http.Get(bffURL + "/readyz")
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return false
-	}
-	var out struct{ Videos connection }
-	r, err := newClient(bffURL).do(`{ videos(first: 1) { totalCount } }`, nil)
-	return err == nil && len(r.Errors) == 0 && mustDecode(r, &out) == nil && out.Videos.TotalCount >= 36
+	t.Fatalf("%s on %s not ready within 3 minutes\n%s", runFile, set, tail(logs.String(), 300))
 }
 
 func tail(s string, lines int) string {

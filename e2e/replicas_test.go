@@ -5,13 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -48,12 +43,7 @@ const (
 // through the other, a rename shows through the other BFF's cache, and a
 // revoked token is refused by both, each within a second.
 func TestDaprReplicas(t *testing.T) {
-	if !daprGated() {
-		t.Skip("Dapr mode replicas: set DFLIX_DAPR_TESTS=1 (CI=true does too); needs daprd (make daprd) and scripts/infra.sh")
-	}
-	root := repoRoot(t)
-	build(t, root, "bin/dflix", "./cmd/dflix")
-	build(t, root, "bin/daprrun", "./cmd/daprrun")
+	root := daprBinaries(t)
 	for _, set := range replicaSets {
 		t.Run(set, func(t *testing.T) {
 			startReplicas(t, root, set)
@@ -73,44 +63,9 @@ func TestDaprReplicas(t *testing.T) {
 // both BFFs serve the seeded catalog.
 func startReplicas(t *testing.T, root, set string) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(root, "bin/daprrun"), "-f", filepath.Join(root, "dapr/replicas.yaml"),
-		"-components", set, "-log-dir", t.TempDir())
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(),
-		"DFLIX_ADMIN_EMAIL="+adminEmail, "DFLIX_ADMIN_PASSWORD="+adminPassword,
-		"DFLIX_SEED_DEMO=true", "DFLIX_ARGON2_MEMORY_MIB=8", "DFLIX_LOG_FORMAT=json")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = cmd.Stdout
-	logs := &syncBuffer{}
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { _, _ = io.Copy(logs, bufio.NewReader(stdout)); done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("daprrun output:\n%s", tail(logs.String(), 300))
-		}
-	})
-	deadline := time.Now().Add(3 * time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-done:
-			t.Fatalf("daprrun exited before the replicas were ready: %v\n%s", err, tail(logs.String(), 300))
-		default:
-		}
-		if strings.Contains(logs.String(), "| ready: ") && seededAt(replicaBFFs[0]) && seededAt(replicaBFFs[1]) {
-			return
-		}
-		time.Sleep(200 * time.Millisecond) // polling for readiness, not waiting for an event
-	}
-	t.Fatalf("replicas on %s not ready within 3 minutes\n%s", set, tail(logs.String(), 300))
+	startRun(t, root, "dapr/replicas.yaml", set, func(logs string) bool {
+		return strings.Contains(logs, "| ready: ") && seededAt(replicaBFFs[0]) && seededAt(replicaBFFs[1])
+	}, "-log-dir", t.TempDir())
 }
 
 // seededAt reports whether the BFF at baseURL is ready and its catalog

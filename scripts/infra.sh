@@ -3,7 +3,7 @@
 # component sets in components/, on loopback, on non-default ports, under a
 # run dir: never the system services.
 #
-#   scripts/infra.sh up|down|status [TARGET...]
+#   scripts/infra.sh up|down|status|reset [TARGET...]
 #   scripts/infra.sh rundir          print the run dir
 #
 # TARGET is a server (redis, postgres, rabbitmq, mosquitto), a component set
@@ -11,7 +11,9 @@
 #
 # up installs the Debian packages that are missing (as root, or through sudo),
 # starts each server once and waits until it accepts connections; when it
-# already does, up is a no-op. down stops what up started. Run dir:
+# already does, up is a no-op. down stops what up started. reset empties a
+# running server's data (keys, tables, queues, retained messages) and the
+# SQLite files, for a fresh platform in tests. Run dir:
 # ${DFLIX_RUN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dflix/run}. Ports are fixed
 # because the component YAML names them: Redis 16379, PostgreSQL 15432,
 # RabbitMQ AMQP 15673 (distribution 25673, epmd 14369), Mosquitto 11883.
@@ -408,6 +410,31 @@ mosquitto_down() {
 
 mosquitto_status() { mqtt_ready; }
 
+# --- reset: empty the stores and queues of a running server ----------------
+# For tests that need a fresh platform: every key, table, queue and retained
+# message is gone afterwards; the servers keep running.
+
+redis_reset() { redis-cli -h "$HOST" -p "$REDIS_PORT" flushall >/dev/null; }
+
+postgres_reset() {
+	psql -q -h "$HOST" -p "$PG_PORT" -U postgres -d "$PG_DB" \
+		-c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null 2>&1
+}
+
+rabbitmq_reset() {
+	rabbit rabbitmqctl -q -n "$RABBIT_NODE" stop_app >/dev/null
+	rabbit rabbitmqctl -q -n "$RABBIT_NODE" reset >/dev/null
+	rabbit rabbitmqctl -q -n "$RABBIT_NODE" start_app >/dev/null
+	rabbit rabbitmqctl -q -n "$RABBIT_NODE" --timeout "$TIMEOUT" await_startup >/dev/null 2>&1
+	rabbit_policies
+}
+
+mosquitto_reset() {
+	mosquitto_down
+	rm -rf "$RUN_DIR/mosquitto/data"
+	mosquitto_up
+}
+
 # --- main ------------------------------------------------------------------------
 
 port_of() {
@@ -428,7 +455,7 @@ main() {
 		printf '%s\n' "$RUN_DIR"
 		return 0
 		;;
-	up | down | status) ;;
+	up | down | status | reset) ;;
 	-h | --help | help) usage ;;
 	*) usage ;;
 	esac
@@ -455,6 +482,12 @@ main() {
 			"${s}_down"
 			log "$s down ($(since "$start")s)"
 			;;
+		reset)
+			start=$(now)
+			"${s}_status" || die "$s is not running: scripts/infra.sh up $s first"
+			"${s}_reset"
+			log "$s reset ($(since "$start")s)"
+			;;
 		status)
 			if "${s}_status"; then
 				printf '%-10s running  %s:%s\n' "$s" "$HOST" "$(port_of "$s")"
@@ -465,6 +498,8 @@ main() {
 			;;
 		esac
 	done
+	# SQLite stores are files in the sidecars' working directory (daprrun's).
+	[[ $cmd != reset ]] || rm -f "$RUN_DIR"/dapr/*.db "$RUN_DIR"/dapr/*.db-*
 	return "$failed"
 }
 

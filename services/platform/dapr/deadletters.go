@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/dflix/dflix/services/platform"
-	"github.com/google/uuid"
 )
 
 var _ platform.DeadLetters = (*DeadLetterStore)(nil)
@@ -85,7 +84,9 @@ func (d *DeadLetterStore) receive(ctx context.Context, ev platform.Event) error 
 				return fmt.Errorf("encode dead letter: %w", err)
 			}
 			ids = append(ids, dl.ID)
-			ops = append(ops, platform.Op{Key: letterKey(dl.ID), Value: value, IfAbsent: true})
+			// One letter per subscription and event: a replayed stream or a
+			// redriven event that fails again updates it, never adds another.
+			ops = append(ops, platform.Op{Key: letterKey(dl.ID), Value: value})
 		}
 		if len(ids) > 0 {
 			add, err := d.index.AddOps(ctx, ids...)
@@ -108,7 +109,7 @@ func (d *DeadLetterStore) letter(ev platform.Event, name string, f failure) plat
 		reason += ": " + f.Reason
 	}
 	return platform.DeadLetter{
-		ID:           name + ":" + ev.ID + ":" + uuid.NewString()[:8],
+		ID:           name + ":" + ev.ID,
 		Subscription: name,
 		Event:        ev,
 		Reason:       reason,
