@@ -17,12 +17,17 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz is the readiness probe: the auth keys are loaded (fetched now if
-// they are not), so tokens can be verified.
+// readyz is the readiness probe: the auth keys and auth's recent
+// revocations are loaded (fetched now if they are not), so tokens can be
+// verified and a token revoked before this replica started is refused.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	if err := s.keys.Ready(ctx); err != nil {
+	err := s.keys.Ready(ctx)
+	if err == nil {
+		err = s.revocations.Ready(ctx)
+	}
+	if err != nil {
 		s.deps.Logger.WarnContext(ctx, "bff not ready", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": platform.PublicMessage(err)})
 		return

@@ -1,8 +1,14 @@
 package bff_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,4 +86,121 @@ func TestRevocationsHandlerIsSafeToRedeliver(t *testing.T) {
 	err = handle(context.Background(), bad)
 	require.Error(t, err)
 	assert.True(t, platform.IsDrop(err), "an undecodable event goes to the dead letters")
+}
+
+// queryOn sends a GraphQL query with a bearer token to srv.
+func queryOn(t *testing.T, srv http.Handler, token, query string) gqlResult {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query})
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	res := gqlResult{status: rec.Code}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &res), "body: %s", rec.Body.String())
+	return res
+}
+
+// TestRevocationReachesLateReplica: a BFF replica started after a
+// revocation event (never delivered to it) still refuses the old token at
+// once, from the revocations auth lists; a fresh login works on it.
+func TestRevocationReachesLateReplica(t *testing.T) {
+	tests := []struct {
+		name    string
+		revoke  func(t *testing.T, s *stack, victim session)
+		relogin bool
+	}{
+		{"password changed", func(t *testing.T, s *stack, victim session) {
+			_, err := s.auth.ChangePassword(t.Context(), auth.ChangePasswordRequest{
+				Caller: platform.Caller{UserID: victim.id, Role: platform.RoleViewer}, OldPassword: testPassword, NewPassword: "a brand new password"})
+			require.NoError(t, err)
+		}, false},
+		{"role changed", func(t *testing.T, s *stack, victim session) {
+			_, err := s.auth.SetUserRole(t.Context(), auth.SetUserRoleRequest{Caller: s.adminCaller(), UserID: victim.id, Role: platform.RoleAdmin})
+			require.NoError(t, err)
+		}, true},
+		{"user deleted", func(t *testing.T, s *stack, victim session) {
+			_, err := s.auth.DeleteUser(t.Context(), auth.DeleteUserRequest{Caller: s.adminCaller(), UserID: victim.id})
+			require.NoError(t, err)
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStack(t, stackOptions{})
+			email := strings.ReplaceAll(unique("late"), " ", "") + "@dflix.test"
+			s.authSkew.Store(int64(-5 * time.Second))
+			victim := s.register(email)
+			s.authSkew.Store(0)
+
+			tt.revoke(t, s, victim)
+			// A replica started now: same auth, not subscribed to the bus,
+			// no readiness probe or Run yet.
+			late, err := bff.New(bff.Config{}, bff.Deps{Auth: s.auth, Catalog: s.catalog})
+			require.NoError(t, err)
+			res := queryOn(t, late, victim.token, `{ me { id } }`)
+			assert.Equal(t, bff.CodeUnauthenticated, res.code(), res.String())
+			res = queryOn(t, late, s.viewer.token, `{ me { id } }`)
+			assert.Empty(t, res.Errors, "other users are unaffected: %s", res.String())
+			if tt.relogin {
+				res = queryOn(t, late, s.login(email).token, `{ me { role } }`)
+				assert.Empty(t, res.Errors, res.String())
+			}
+		})
+	}
+}
+
+// listedRevocations is an auth service whose RecentRevocations fails while
+// down and otherwise lists the given revocations.
+type listedRevocations struct {
+	auth.API
+	down atomic.Bool
+	list []auth.TokensRevoked
+}
+
+func (l *listedRevocations) RecentRevocations(context.Context, auth.RecentRevocationsRequest) (auth.RecentRevocationsResponse, error) {
+	if l.down.Load() {
+		return auth.RecentRevocationsResponse{}, platform.E(platform.KindUnavailable, "auth unreachable", errors.New("connection refused"))
+	}
+	return auth.RecentRevocationsResponse{Revocations: l.list}, nil
+}
+
+// TestNotReadyUntilRevocationsLoaded: /readyz fails and tokens are refused
+// as unavailable until the revocations are loaded; Run loads them once auth
+// answers, and a listed revocation applies at once, without any event.
+func TestNotReadyUntilRevocationsLoaded(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	fake := &listedRevocations{API: s.keys, list: []auth.TokensRevoked{
+		{UserID: s.viewer.id, NotBefore: time.Now().Add(time.Second).Truncate(time.Second), Reason: "password-changed"},
+	}}
+	fake.down.Store(true)
+	srv, err := bff.New(bff.Config{}, bff.Deps{Auth: fake, Catalog: s.catalog})
+	require.NoError(t, err)
+	ready := func() int {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		return rec.Code
+	}
+
+	assert.Equal(t, http.StatusServiceUnavailable, ready())
+	res := queryOn(t, srv, s.admin.token, `{ me { id } }`)
+	assert.Equal(t, bff.CodeUnavailable, res.code(), res.String())
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	fake.down.Store(false)
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not load the revocations once auth answered")
+	}
+	assert.Equal(t, http.StatusOK, ready())
+	res = queryOn(t, srv, s.viewer.token, `{ me { id } }`)
+	assert.Equal(t, bff.CodeUnauthenticated, res.code(), "the listed revocation applies: %s", res.String())
+	res = queryOn(t, srv, s.admin.token, `{ me { id } }`)
+	assert.Empty(t, res.Errors, res.String())
 }

@@ -1,6 +1,7 @@
 package bff
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -36,7 +37,8 @@ type Server struct {
 var _ http.Handler = (*Server)(nil)
 
 // New builds the server. It does not call the services: the auth keys are
-// fetched on the first token, readiness probe or JWKS request.
+// fetched on the first token, readiness probe or JWKS request, and auth's
+// recent revocations by Run or on the first token or readiness probe.
 //
 // Routes: /graphql (POST, GET, websocket; GraphiQL for a browser's GET when
 // Config.Introspection is on; CORS for Config.AllowedOrigins),
@@ -53,7 +55,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.deps.Catalog = s.cache
 	}
 	s.keys = authn.NewKeys(deps.Auth, deps.Clock, cfg.JWKSRefreshInterval, 0)
-	s.revocations = authn.NewRevocations(deps.Clock, revocationRetention)
+	s.revocations = authn.NewRevocations(deps.Clock, revocationRetention, deps.Auth)
 	s.verifier = authn.NewVerifier(s.keys, s.revocations, deps.Clock, cfg.TokenSkew)
 	s.graphiql = graphiql.Page("/graphql", graphiqlAssets)
 
@@ -72,6 +74,16 @@ const graphiqlAssets = "/graphiql/assets/"
 // ServeHTTP serves the routes listed on New.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
+}
+
+// Run loads the revocations that auth still lists (published before this
+// replica subscribed to them) in the background, retrying with backoff
+// until it succeeds, since auth may start after the BFF. Until then
+// /readyz reports not ready and tokens are refused as unavailable (each
+// also tries the load). Start it once, beside the server: it returns nil
+// once loaded or when ctx is canceled.
+func (s *Server) Run(ctx context.Context) error {
+	return s.revocations.Run(ctx)
 }
 
 // Subscriptions returns the event subscriptions the server needs, all

@@ -11,22 +11,56 @@ import (
 
 // Revocations remembers, per user, the instant before which their access
 // tokens are refused, and which users were deleted (refused forever). It is
-// fed by the auth service's events on every BFF replica; Handle is
-// idempotent and order-insensitive (the latest NotBefore wins).
+// fed by the auth service's events on every BFF replica, and catches up
+// once with the revocations auth still lists (see Ready and Run), so a
+// replica started after a revocation event refuses the token as well.
+// Handle and Load are idempotent and order-insensitive (the latest
+// NotBefore wins).
 type Revocations struct {
 	clock  platform.Clock
 	retain time.Duration
+	src    RevocationSource // nil: nothing to catch up with
+
+	loadMu  sync.Mutex // one catch-up at a time
+	triedAt time.Time  // guarded by loadMu
+	lastErr error      // guarded by loadMu
 
 	mu        sync.RWMutex
+	loaded    bool // Load ran
 	notBefore map[string]time.Time
 	deleted   map[string]struct{}
 }
 
-// NewRevocations returns an empty set. A NotBefore older than retain is
-// forgotten (every token it refuses has expired by then), so retain should
-// be at least the access token lifetime plus the tolerated skew.
-func NewRevocations(clock platform.Clock, retain time.Duration) *Revocations {
-	return &Revocations{clock: clock, retain: retain, notBefore: map[string]time.Time{}, deleted: map[string]struct{}{}}
+// NewRevocations returns an empty set that catches up from src (nil means
+// events only: ready at once). A NotBefore older than retain is forgotten
+// (every token it refuses has expired by then), so retain should be at
+// least the access token lifetime plus the tolerated skew.
+func NewRevocations(clock platform.Clock, retain time.Duration, src RevocationSource) *Revocations {
+	return &Revocations{clock: clock, retain: retain, src: src, notBefore: map[string]time.Time{}, deleted: map[string]struct{}{}}
+}
+
+// Load merges revocations listed by auth.Service.RecentRevocations with
+// those seen so far (per user the latest NotBefore wins, so it commutes
+// with Handle) and marks the set caught up.
+func (r *Revocations) Load(list []auth.TokensRevoked) {
+	for _, rev := range list {
+		r.Revoke(rev.UserID, rev.NotBefore)
+	}
+	r.prune(r.clock().Add(-r.retain))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.loaded = true
+}
+
+// Loaded reports whether the set has caught up with auth (Load ran), or
+// has no source to catch up with.
+func (r *Revocations) Loaded() bool {
+	if r.src == nil {
+		return true
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.loaded
 }
 
 // Handle applies one event of auth.Topic; it is a platform.Handler.

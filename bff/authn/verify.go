@@ -40,7 +40,8 @@ func NewVerifier(keys *Keys, revocations *Revocations, clock platform.Clock, ske
 // revocation since it was issued.
 //
 // Errors: KindUnauthenticated for any token that fails a check;
-// KindUnavailable when the auth keys cannot be fetched.
+// KindUnavailable when the auth keys cannot be fetched, or the revocations
+// auth still lists have not been loaded yet and cannot be now.
 func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 	kid, alg, err := header(token)
 	if err != nil {
@@ -72,6 +73,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 	}
 	id, err := identity(tok)
 	if err != nil {
+		return Identity{}, err
+	}
+	if err := v.revocations.Ready(ctx); err != nil {
 		return Identity{}, err
 	}
 	return id, v.Check(id)

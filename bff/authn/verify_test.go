@@ -35,7 +35,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{clock: newClock(t0), src: &keySource{set: jwk.NewSet()}, key: newSigningKey(t, "k1")}
 	f.src.publish(f.key.pub)
 	keys := authn.NewKeys(f.src, f.clock.Now, 10*time.Second, time.Hour)
-	f.revocations = authn.NewRevocations(f.clock.Now, time.Hour)
+	f.revocations = authn.NewRevocations(f.clock.Now, time.Hour, nil)
 	f.verifier = authn.NewVerifier(keys, f.revocations, f.clock.Now, 30*time.Second)
 	return f
 }
@@ -222,7 +222,7 @@ func TestRevocationsOutOfOrder(t *testing.T) {
 }
 
 func TestRevocationsBadPayloadIsDropped(t *testing.T) {
-	r := authn.NewRevocations(time.Now, time.Hour)
+	r := authn.NewRevocations(time.Now, time.Hour, nil)
 	err := r.Handle(context.Background(), platform.Event{ID: "e1", Type: auth.EventTokensRevoked, Data: []byte(`{"userId":`)})
 	require.Error(t, err)
 	assert.True(t, platform.IsDrop(err))

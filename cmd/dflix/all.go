@@ -62,10 +62,10 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	var relays sync.WaitGroup
 	relayCtx, stopRelays := context.WithCancel(ctx)
 	defer func() { stopRelays(); relays.Wait() }()
-	for name, r := range map[string]interface{ Run(context.Context) error }{"auth": authSvc, "catalog": catSvc} {
+	for name, r := range map[string]interface{ Run(context.Context) error }{"auth": authSvc, "catalog": catSvc, "bff": srv} {
 		relays.Go(func() {
 			if err := r.Run(relayCtx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("outbox relay stopped", "service", name, "err", err)
+				log.Error("background loop stopped", "service", name, "err", err)
 			}
 		})
 	}

@@ -83,7 +83,7 @@ func runDapr(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 	for _, r := range a.relays {
 		wg.Go(func() {
 			if err := r.Run(relayCtx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("outbox relay stopped", "err", err)
+				log.Error("background loop stopped", "err", err)
 			}
 		})
 	}
@@ -177,7 +177,9 @@ func mountBFF(cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux
 		return app{}, err
 	}
 	mux.Handle("/", srv)
-	return app{}, nil
+	// srv.Run catches up with the revocations auth published before this
+	// replica subscribed.
+	return app{relays: []interface{ Run(context.Context) error }{srv}}, nil
 }
 
 func splitPort(addr string) (string, int, error) {

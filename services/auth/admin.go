@@ -181,7 +181,7 @@ func (s *Service) SetUserRole(ctx context.Context, req SetUserRoleRequest) (SetU
 			return err
 		}
 		b.Set(userPrefix+u.ID, u, etag, false)
-		return nil
+		return s.recordRevocations(ctx, b)
 	})
 	if err != nil {
 		return SetUserRoleResponse{}, op("SetUserRole", err)
@@ -238,7 +238,7 @@ func (s *Service) DeleteUser(ctx context.Context, req DeleteUserRequest) (Delete
 		now := s.clock()
 		b.Emit(s.event(EventUserDeleted, now, UserDeleted{UserID: id}))
 		b.Emit(s.event(EventTokensRevoked, now, TokensRevoked{UserID: id, NotBefore: revokedBefore(now), Reason: reasonUserDeleted}))
-		return nil
+		return s.recordRevocations(ctx, b)
 	})
 	if err != nil {
 		return DeleteUserResponse{}, op("DeleteUser", err)

@@ -37,21 +37,27 @@ type API interface {
 	EnsureAdmin(ctx context.Context, req EnsureAdminRequest) (EnsureAdminResponse, error)
 	// JWKS returns the public keys that verify access tokens.
 	JWKS(ctx context.Context, req JWKSRequest) (JWKSResponse, error)
+	// RecentRevocations lists the revocations that may still refuse an
+	// unexpired access token, so a verifier started after their events can
+	// catch up. Internal (service to service): it has no caller check and
+	// must never be exposed through the BFF.
+	RecentRevocations(ctx context.Context, req RecentRevocationsRequest) (RecentRevocationsResponse, error)
 }
 
 // The method names on the wire.
 const (
-	MethodRegister       = "Register"
-	MethodLogin          = "Login"
-	MethodRefresh        = "Refresh"
-	MethodLogout         = "Logout"
-	MethodChangePassword = "ChangePassword"
-	MethodGetUser        = "GetUser"
-	MethodListUsers      = "ListUsers"
-	MethodSetUserRole    = "SetUserRole"
-	MethodDeleteUser     = "DeleteUser"
-	MethodEnsureAdmin    = "EnsureAdmin"
-	MethodJWKS           = "JWKS"
+	MethodRegister          = "Register"
+	MethodLogin             = "Login"
+	MethodRefresh           = "Refresh"
+	MethodLogout            = "Logout"
+	MethodChangePassword    = "ChangePassword"
+	MethodGetUser           = "GetUser"
+	MethodListUsers         = "ListUsers"
+	MethodSetUserRole       = "SetUserRole"
+	MethodDeleteUser        = "DeleteUser"
+	MethodEnsureAdmin       = "EnsureAdmin"
+	MethodJWKS              = "JWKS"
+	MethodRecentRevocations = "RecentRevocations"
 )
 
 // Access token claims and limits.
@@ -211,4 +217,13 @@ type JWKSRequest struct{}
 // JWKSResponse is a JSON Web Key Set document ({"keys":[...]}).
 type JWKSResponse struct {
 	Keys json.RawMessage `json:"keys"`
+}
+
+// RecentRevocationsRequest is empty.
+type RecentRevocationsRequest struct{}
+
+// RecentRevocationsResponse carries, per user with a recent revocation,
+// the latest one (a deletion included, with the Reason "user-deleted").
+type RecentRevocationsResponse struct {
+	Revocations []TokensRevoked `json:"revocations"`
 }

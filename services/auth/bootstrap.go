@@ -87,7 +87,7 @@ func (s *Service) promote(ctx context.Context, id, password string) (userRecord,
 			s.resetPassword(b, &u, hash, reasonPasswordReset, s.clock())
 		}
 		b.Set(userPrefix+u.ID, u, etag, false)
-		return nil
+		return s.recordRevocations(ctx, b)
 	})
 	return u, err
 }

@@ -71,3 +71,8 @@ func (c *Client) EnsureAdmin(ctx context.Context, req EnsureAdminRequest) (Ensur
 func (c *Client) JWKS(ctx context.Context, req JWKSRequest) (JWKSResponse, error) {
 	return platform.Call[JWKSRequest, JWKSResponse](ctx, c.inv, AppID, MethodJWKS, req)
 }
+
+// RecentRevocations calls Service.RecentRevocations.
+func (c *Client) RecentRevocations(ctx context.Context, req RecentRevocationsRequest) (RecentRevocationsResponse, error) {
+	return platform.Call[RecentRevocationsRequest, RecentRevocationsResponse](ctx, c.inv, AppID, MethodRecentRevocations, req)
+}

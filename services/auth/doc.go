@@ -64,6 +64,9 @@
 //	refresh/<sha256 hex>   one refresh token: user, family, expiry, rotatedTo
 //	family/<id>            one sign-in: user, epoch, revoked
 //	keys/signing           the signing keys, private (protect this store)
+//	revocation/<user id>   the user's latest TokensRevoked, for RecentRevocations
+//	revocations/shard/<nn> platform.KeySet of those user ids (expired ones are
+//	                       pruned when listed)
 //	outbox/event/<id>      an event written but not yet published
 //	outbox/shard/<nn>      platform.KeySet of outbox event ids
 //
@@ -76,6 +79,12 @@
 // and published right after it commits; if publishing fails the write still
 // succeeds and Service.Run (started by main) publishes the leftovers, so
 // delivery is at least once, with the event id kept for deduplication.
+//
+// Every EventTokensRevoked is also recorded (same transaction) under
+// revocation/<user id>, so RecentRevocations can tell a verifier started
+// after the event what it missed: the event is the fast path, the listing
+// closes the gap. RecentRevocations, like EnsureAdmin, has no caller check
+// and must only be reachable on auth's own invocation port.
 //
 // # Known limitations
 //

@@ -66,6 +66,9 @@ func (s *Service) rotate(ctx context.Context, b *platform.Batch, hash string, no
 	case rec.RotatedTo != "":
 		s.revokeFamily(b, rec.FamilyID, fam, famTag, reasonReuse, now)
 		b.Emit(s.event(EventTokensRevoked, now, TokensRevoked{UserID: rec.UserID, NotBefore: revokedBefore(now), Reason: reasonReuse}))
+		if err := s.recordRevocations(ctx, b); err != nil {
+			return Session{}, err
+		}
 		if err := s.outbox.Commit(ctx, b); err != nil {
 			return Session{}, err
 		}

@@ -82,8 +82,11 @@ type Service struct {
 	log    *slog.Logger
 	hasher *hasher
 	users  *platform.KeySet // ids of all users, for ListUsers
-	outbox *platform.Outbox
-	keys   keyCache
+	// revocations holds the ids of users with a recent revocation record,
+	// for RecentRevocations.
+	revocations *platform.KeySet
+	outbox      *platform.Outbox
+	keys        keyCache
 }
 
 // New returns a Service over its own state and a publisher for its events.
@@ -106,13 +109,14 @@ func New(cfg Config, state platform.State, pub platform.Publisher, clock platfor
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	return &Service{
-		cfg:    cfg,
-		state:  state,
-		now:    clock,
-		log:    log,
-		hasher: h,
-		users:  platform.NewKeySet(state, "users", keySetShards),
-		outbox: platform.NewOutbox(state, pub, log),
+		cfg:         cfg,
+		state:       state,
+		now:         clock,
+		log:         log,
+		hasher:      h,
+		users:       platform.NewKeySet(state, "users", keySetShards),
+		revocations: platform.NewKeySet(state, revocationSet, keySetShards),
+		outbox:      platform.NewOutbox(state, pub, log),
 	}, nil
 }
 

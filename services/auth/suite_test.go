@@ -36,6 +36,7 @@ func runSuite(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 	t.Run("DeleteUser", func(t *testing.T) { testDeleteUser(t, newAPI) })
 	t.Run("EnsureAdmin", func(t *testing.T) { testEnsureAdmin(t, newAPI) })
 	t.Run("JWKS", func(t *testing.T) { testJWKS(t, newAPI) })
+	t.Run("RecentRevocations", func(t *testing.T) { testRecentRevocations(t, newAPI) })
 }
 
 func testRegister(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {

@@ -315,7 +315,7 @@ func (s *Service) ChangePassword(ctx context.Context, req ChangePasswordRequest)
 		if sess, err = s.startSession(ctx, b, u, now); err != nil {
 			return err
 		}
-		return nil
+		return s.recordRevocations(ctx, b)
 	})
 	if err != nil {
 		return ChangePasswordResponse{}, op("ChangePassword", err)
