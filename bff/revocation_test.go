@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,12 +45,7 @@ func TestRevocationEndToEnd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStack(t, stackOptions{})
-			email := strings.ReplaceAll(unique("victim"), " ", "") + "@dflix.test"
-			// The victim's token is issued a few seconds in the past, so it
-			// falls before the revocation's whole-second NotBefore.
-			s.authSkew.Store(int64(-5 * time.Second))
-			victim := s.register(email)
-			s.authSkew.Store(0)
+			victim := s.registerVictim("victim")
 			res := s.do(t, victim.token, `{ me { id } }`, nil)
 			require.Empty(t, res.Errors, res.String())
 
@@ -61,7 +55,7 @@ func TestRevocationEndToEnd(t *testing.T) {
 			}, 10*time.Second, 10*time.Millisecond, "the old token is refused once the event arrives")
 
 			if tt.relogin {
-				fresh := s.login(email)
+				fresh := s.login(victim.email)
 				res = s.do(t, fresh.token, `{ me { role } }`, nil)
 				assert.Empty(t, res.Errors, res.String())
 			}
@@ -129,10 +123,7 @@ func TestRevocationReachesLateReplica(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStack(t, stackOptions{})
-			email := strings.ReplaceAll(unique("late"), " ", "") + "@dflix.test"
-			s.authSkew.Store(int64(-5 * time.Second))
-			victim := s.register(email)
-			s.authSkew.Store(0)
+			victim := s.registerVictim("late")
 
 			tt.revoke(t, s, victim)
 			// A replica started now: same auth, not subscribed to the bus,
@@ -144,7 +135,7 @@ func TestRevocationReachesLateReplica(t *testing.T) {
 			res = queryOn(t, late, s.viewer.token, `{ me { id } }`)
 			assert.Empty(t, res.Errors, "other users are unaffected: %s", res.String())
 			if tt.relogin {
-				res = queryOn(t, late, s.login(email).token, `{ me { role } }`)
+				res = queryOn(t, late, s.login(victim.email).token, `{ me { role } }`)
 				assert.Empty(t, res.Errors, res.String())
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -54,7 +55,7 @@ type stack struct {
 }
 
 type session struct {
-	id, token, refresh string
+	id, email, token, refresh string
 }
 
 // fixture is catalog content every test may rely on.
@@ -166,14 +167,24 @@ func (s *stack) register(email string) session {
 	s.t.Helper()
 	resp, err := s.auth.Register(context.Background(), auth.RegisterRequest{Email: email, Password: testPassword, DisplayName: "Viewer"})
 	require.NoError(s.t, err)
-	return session{id: resp.Session.User.ID, token: resp.Session.AccessToken, refresh: resp.Session.RefreshToken}
+	return session{id: resp.Session.User.ID, email: resp.Session.User.Email, token: resp.Session.AccessToken, refresh: resp.Session.RefreshToken}
+}
+
+// registerVictim registers a fresh viewer whose token was issued a few
+// seconds in the past, so it falls before any revocation's whole-second
+// NotBefore from now on.
+func (s *stack) registerVictim(prefix string) session {
+	s.t.Helper()
+	s.authSkew.Store(int64(-5 * time.Second))
+	defer s.authSkew.Store(0)
+	return s.register(strings.ReplaceAll(unique(prefix), " ", "") + "@dflix.test")
 }
 
 func (s *stack) login(email string) session {
 	s.t.Helper()
 	resp, err := s.auth.Login(context.Background(), auth.LoginRequest{Email: email, Password: testPassword})
 	require.NoError(s.t, err)
-	return session{id: resp.Session.User.ID, token: resp.Session.AccessToken, refresh: resp.Session.RefreshToken}
+	return session{id: resp.Session.User.ID, email: resp.Session.User.Email, token: resp.Session.AccessToken, refresh: resp.Session.RefreshToken}
 }
 
 var uniq atomic.Int64
