@@ -28,6 +28,10 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Err     error
+	// Code refines Kind for clients that act on the exact cause (such as
+	// MEDIA_NOT_READY or SUBSCRIPTION_REQUIRED); empty means the kind says
+	// it all. It travels on the wire and becomes the GraphQL extensions.code.
+	Code string
 }
 
 func (e *Error) Error() string {
@@ -49,6 +53,21 @@ func Errorf(kind Kind, format string, args ...any) error {
 // E classifies cause with kind and a client-safe message; the cause stays for logs.
 func E(kind Kind, message string, cause error) error {
 	return &Error{Kind: kind, Message: message, Err: cause}
+}
+
+// Coded is E with a Code that refines the kind for clients.
+func Coded(kind Kind, code, message string, cause error) error {
+	return &Error{Kind: kind, Message: message, Err: cause, Code: code}
+}
+
+// CodeOf returns the Code of the outermost classified error in err's chain,
+// or "" when it has none.
+func CodeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
 }
 
 // KindOf reports the kind of the outermost classified error in err's chain.

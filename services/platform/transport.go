@@ -17,10 +17,12 @@ const RoutePrefix = "rpc/"
 // maxRequestBytes bounds a request body on the service side.
 const maxRequestBytes = 4 << 20
 
-// WireError is how an error crosses the wire: {"kind":"not_found","message":"..."}.
+// WireError is how an error crosses the wire:
+// {"kind":"not_found","message":"...","code":"..."} (code only when set).
 type WireError struct {
 	Kind    Kind   `json:"kind"`
 	Message string `json:"message"`
+	Code    string `json:"code,omitempty"`
 }
 
 // Handle exposes one API method as an http.Handler: it decodes the JSON
@@ -49,7 +51,7 @@ func WriteError(w http.ResponseWriter, err error) {
 	kind := KindOf(err)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(HTTPStatus(kind))
-	_ = json.NewEncoder(w).Encode(WireError{Kind: kind, Message: PublicMessage(err)})
+	_ = json.NewEncoder(w).Encode(WireError{Kind: kind, Message: PublicMessage(err), Code: CodeOf(err)})
 }
 
 // DecodeError turns an error response body back into a classified error; a
@@ -57,7 +59,7 @@ func WriteError(w http.ResponseWriter, err error) {
 func DecodeError(status int, body []byte) error {
 	var we WireError
 	if err := json.Unmarshal(body, &we); err == nil && kindStatus[we.Kind] != 0 {
-		return &Error{Kind: we.Kind, Message: we.Message}
+		return &Error{Kind: we.Kind, Message: we.Message, Code: we.Code}
 	}
 	msg := http.StatusText(status)
 	if len(bytes.TrimSpace(body)) > 0 && len(body) < 512 {

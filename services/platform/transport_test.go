@@ -152,6 +152,7 @@ func TestWriteError(t *testing.T) {
 		{"forbidden", platform.E(platform.KindForbidden, "admins only", nil), http.StatusForbidden, platform.WireError{Kind: platform.KindForbidden, Message: "admins only"}},
 		{"conflict", platform.Errorf(platform.KindConflict, "email taken"), http.StatusConflict, platform.WireError{Kind: platform.KindConflict, Message: "email taken"}},
 		{"unauthenticated", platform.E(platform.KindUnauthenticated, "sign in", nil), http.StatusUnauthorized, platform.WireError{Kind: platform.KindUnauthenticated, Message: "sign in"}},
+		{"coded", platform.Coded(platform.KindConflict, "MEDIA_NOT_READY", "not ready", nil), http.StatusConflict, platform.WireError{Kind: platform.KindConflict, Message: "not ready", Code: "MEDIA_NOT_READY"}},
 		{"cancelled", context.Canceled, http.StatusServiceUnavailable, platform.WireError{Kind: platform.KindUnavailable, Message: "service unavailable, try again"}},
 		{"unclassified", errors.New(leak), http.StatusInternalServerError, platform.WireError{Kind: platform.KindInternal, Message: "internal error"}},
 	}
@@ -167,6 +168,7 @@ func TestWriteError(t *testing.T) {
 			back := platform.DecodeError(rec.Code, rec.Body.Bytes())
 			assert.Equal(t, tc.wire.Kind, platform.KindOf(back), "the kind survives the wire")
 			assert.Equal(t, tc.wire.Message, platform.PublicMessage(back))
+			assert.Equal(t, tc.wire.Code, platform.CodeOf(back), "the code survives the wire")
 		})
 	}
 }

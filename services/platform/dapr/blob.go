@@ -1,55 +1,74 @@
 package dapr
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
-	"slices"
+	"log/slog"
 	"strings"
 	"sync"
 
-	daprc "github.com/dapr/go-sdk/client"
 	"github.com/dflix/dflix/services/platform"
-	"github.com/google/uuid"
-	"golang.org/x/sync/errgroup"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 var _ platform.Blob = (*Blobs)(nil)
 
-// blobLocks is how many locks serialize this process's writes per key.
+// blobLocks is how many locks serialize this process's manifest writes per
+// key.
 const blobLocks = 64
 
-// statParallelism bounds the reads List makes to learn sizes.
-const statParallelism = 8
+// chunkDir is the directory under the binding's root that holds the chunks
+// of every blob; keys in it are refused, and List skips it.
+const chunkDir = ".chunks"
 
-// notFoundMarks are how bindings.localstorage says a key holds no blob.
-var notFoundMarks = []string{"file not found", "no such file or directory", "is a directory", "not a directory"}
+// legacyBlobMessage is the gRPC message size the client allows at least,
+// so that blobs stored whole before blobs were chunked (32 MiB at most by
+// default then) can still be read.
+const legacyBlobMessage = 64 << 20
 
 // Blobs is a platform.Blob over a bindings.localstorage output binding
 // (operations create, get, delete, list), whose keys are file paths under
-// the binding's rootPath. A binding moves a blob in one message, so:
-//   - Put reads the whole blob into memory and refuses one over
-//     Config.MaxBlobBytes (KindInvalid); it sends it base64-encoded, which
-//     the binding decodes, so any bytes round-trip (the binding would
-//     otherwise unquote or base64-decode content that happens to parse so).
-//   - Open returns the whole blob from memory.
-//   - Stat reads the whole blob to learn its size, and List reads every
-//     listed blob, since the binding's list gives names only.
-//   - A Put is one file write, not atomic: a concurrent Open may see it half
-//     written, and concurrent Puts of one key from different processes may
-//     mix (Puts from one process are serialized per key).
+// the binding's rootPath. A binding moves a file in one message, so a blob
+// is stored as chunks plus a manifest:
+//   - the blob at key K is a small JSON manifest in the file K
+//     ({"dflixBlob":1,"size":…,"chunkSize":…,"chunks":…,"id":…}), and its
+//     bytes are the files .chunks/<id>/000000, 000001, … of chunkSize bytes
+//     (the last one shorter); <id> is new for every Put;
+//   - Put streams: it reads, sends and forgets one chunk at a time, then
+//     writes the manifest, then removes the chunks of the blob it replaced;
+//   - Open reads the manifest and returns a reader that fetches the chunk
+//     at its offset when read (io.ReadSeeker and io.ReaderAt); Stat and List
+//     read manifests only;
+//   - files are sent base64-encoded, which the binding decodes, so any bytes
+//     round-trip (it would otherwise unquote or base64-decode content that
+//     happens to parse so);
+//   - a plain file at K, as stored before blobs were chunked, reads as a
+//     blob of one chunk.
+//
+// What is atomic, across processes too: a reader sees the old blob or the
+// whole new one, never a mix, because the chunks are written before the
+// manifest that names them, and the manifest is one small file write (a
+// reader that catches it half written reads it again). Concurrent Puts of
+// one key each store a whole blob and the last manifest written wins.
+//
+// What is not: a reader streaming a blob that is replaced or deleted
+// meanwhile fails with KindConflict once it needs a chunk that was removed.
+// The binding has no rename, so a Put that fails while it writes the
+// manifest may leave the key holding an empty or partial file. Chunks leak
+// (never corrupt a blob) when a process dies mid-Put, when cleaning up
+// fails, or when Puts or Deletes of one key from different processes
+// interleave (within one process, each reads the manifest it replaces and
+// writes or deletes the new one under a per-key lock).
 //
 // It is safe for concurrent use.
 type Blobs struct {
 	sc      *Sidecar
+	log     *slog.Logger
 	binding string
-	max     int64
+	chunk   int   // bytes per chunk
+	max     int64 // bytes per blob
 	locks   [blobLocks]sync.Mutex
 
 	rootMu sync.Mutex
@@ -58,218 +77,166 @@ type Blobs struct {
 
 // Blobs returns the Blob over Config.BlobBinding.
 func (s *Sidecar) Blobs() platform.Blob {
-	return &Blobs{sc: s, binding: s.cfg.BlobBinding, max: s.cfg.MaxBlobBytes}
+	return s.blobs(s.cfg.BlobChunkBytes, s.cfg.MaxBlobBytes)
+}
+
+// blobs returns the Blob over Config.BlobBinding with the given chunk and
+// blob size limits.
+func (s *Sidecar) blobs(chunk int, maxBytes int64) *Blobs {
+	return &Blobs{sc: s, log: s.cfg.Logger, binding: s.cfg.BlobBinding, chunk: chunk, max: maxBytes}
 }
 
 // Put stores the content of r at key, replacing any blob there, and returns
-// its size.
+// its size. It streams r a chunk at a time; a Put that fails removes the
+// chunks it wrote and leaves the old blob in place.
 //
-// Errors: KindInvalid for an invalid key or a blob over the size limit;
-// KindUnavailable when the sidecar cannot be reached or ctx ends.
+// Errors: KindInvalid for an invalid or reserved key or a blob over
+// Config.MaxBlobBytes; KindConflict when the key's path collides with
+// another blob (a file cannot be both "a" and the directory of "a/b");
+// KindUnavailable when the sidecar cannot be reached or ctx ends; reading r
+// fails with r's error.
 func (b *Blobs) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
-	if err := platform.CheckBlobKey(key); err != nil {
+	if err := checkBlobKey(key); err != nil {
 		return 0, fmt.Errorf("dapr: blob put: %w", err)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, b.max+1))
+	m, err := b.writeChunks(ctx, r)
 	if err != nil {
-		return 0, fmt.Errorf("dapr: blob put %q: read: %w", key, err)
+		b.removeChunks(ctx, m)
+		return 0, fmt.Errorf("dapr: blob put %q: %w", key, err)
 	}
-	if int64(len(data)) > b.max {
-		return 0, platform.Errorf(platform.KindInvalid, "dapr: blob put %q: larger than %d bytes, the most a Dapr binding carries here", key, b.max)
+	old, err := b.swapManifest(ctx, key, m)
+	if err != nil {
+		landed, known := b.landed(ctx, key, m)
+		if !landed {
+			if known {
+				b.removeChunks(ctx, m)
+			}
+			return 0, fmt.Errorf("dapr: blob put %q: %w", key, err)
+		}
 	}
+	b.removeChunks(ctx, old)
+	return m.Size, nil
+}
+
+// swapManifest writes m at key and returns the manifest it replaced (the
+// zero manifest when there was none, or one that could not be read).
+func (b *Blobs) swapManifest(ctx context.Context, key string, m manifest) (manifest, error) {
 	lock := &b.locks[lockIndex(key)]
 	lock.Lock()
 	defer lock.Unlock()
-	encoded := make([]byte, base64.StdEncoding.EncodedLen(len(data)))
-	base64.StdEncoding.Encode(encoded, data)
-	if _, err := b.invoke(ctx, "create", key, encoded); err != nil {
-		if status.Code(err) == codes.ResourceExhausted && strings.Contains(err.Error(), "larger than max") {
-			return 0, platform.E(platform.KindInvalid, "blob too large",
-				fmt.Errorf("dapr: blob put %q: %d bytes (%d base64-encoded) exceed the gRPC message limit (daprd --max-body-size): %w", key, len(data), len(encoded), err))
-		}
-		return 0, fmt.Errorf("dapr: blob put %q: %w", key, classify(err, ""))
+	old, err := b.readManifest(ctx, key)
+	if err != nil && !platform.Is(err, platform.KindNotFound) && !errors.Is(err, errCorruptManifest) {
+		return manifest{}, err
 	}
-	return int64(len(data)), nil
+	if err := b.create(ctx, key, m.encode()); err != nil {
+		return manifest{}, err
+	}
+	return old, nil
 }
 
-// Open returns the content of the blob at key.
+// landed reports whether the manifest m is at key after all (a write whose
+// answer was lost may have happened), and whether that could be learned:
+// when not, m's chunks must stay, for they may be a blob's.
+func (b *Blobs) landed(ctx context.Context, key string, m manifest) (landed, known bool) {
+	ctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	got, err := b.readManifest(ctx, key)
+	if platform.Is(err, platform.KindNotFound) || errors.Is(err, errCorruptManifest) {
+		return false, true
+	}
+	if err != nil {
+		return false, false
+	}
+	return got.ID == m.ID, true
+}
+
+// Open returns a reader of the blob at key that fetches its chunks as it is
+// read, one chunk in memory at a time. The reader is an io.ReadSeeker and
+// an io.ReaderAt, so callers may serve ranges (http.ServeContent); it reads
+// with ctx, which must last until the reader is closed.
 //
 // Errors: KindInvalid for an invalid key; KindNotFound when no blob is
 // there; KindUnavailable when the sidecar cannot be reached or ctx ends.
+// The reader's errors: KindConflict when the blob was replaced or deleted
+// after Open, KindUnavailable as above, KindInvalid for a negative offset.
 func (b *Blobs) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	data, err := b.get(ctx, "open", key)
-	if err != nil {
-		return nil, err
+	if err := checkBlobKey(key); err != nil {
+		return nil, fmt.Errorf("dapr: blob open: %w", err)
 	}
-	return io.NopCloser(bytes.NewReader(data)), nil
+	m, err := b.readManifest(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("dapr: blob open %q: %w", key, err)
+	}
+	return newChunkReader(ctx, b, key, m), nil
 }
 
-// Stat returns the size of the blob at key, reading it whole.
+// Stat returns the size of the blob at key, from its manifest.
 //
 // Errors: as Open.
 func (b *Blobs) Stat(ctx context.Context, key string) (platform.BlobInfo, error) {
-	data, err := b.get(ctx, "stat", key)
-	if err != nil {
-		return platform.BlobInfo{}, err
+	if err := checkBlobKey(key); err != nil {
+		return platform.BlobInfo{}, fmt.Errorf("dapr: blob stat: %w", err)
 	}
-	return platform.BlobInfo{Key: key, Size: int64(len(data))}, nil
+	m, err := b.readManifest(ctx, key)
+	if err != nil {
+		return platform.BlobInfo{}, fmt.Errorf("dapr: blob stat %q: %w", key, err)
+	}
+	return platform.BlobInfo{Key: key, Size: m.Size}, nil
 }
 
-// get reads the blob at key for op.
-func (b *Blobs) get(ctx context.Context, op, key string) ([]byte, error) {
-	if err := platform.CheckBlobKey(key); err != nil {
-		return nil, fmt.Errorf("dapr: blob %s: %w", op, err)
-	}
-	data, err := b.invoke(ctx, "get", key, nil)
-	if err != nil {
-		if isNotFound(err) {
-			return nil, platform.Errorf(platform.KindNotFound, "blob %q not found", key)
-		}
-		return nil, fmt.Errorf("dapr: blob %s %q: %w", op, key, classify(err, ""))
-	}
-	return data, nil
-}
-
-// Delete removes the blob at key; deleting a missing blob succeeds.
+// Delete removes the blob at key, its manifest first, then its chunks;
+// deleting a missing blob succeeds. Chunks that cannot be removed are
+// logged and left behind.
 //
 // Errors: KindInvalid for an invalid key; KindUnavailable when the sidecar
 // cannot be reached or ctx ends.
 func (b *Blobs) Delete(ctx context.Context, key string) error {
-	if err := platform.CheckBlobKey(key); err != nil {
+	if err := checkBlobKey(key); err != nil {
 		return fmt.Errorf("dapr: blob delete: %w", err)
 	}
+	m, err := b.deleteManifest(ctx, key)
+	if err != nil {
+		return fmt.Errorf("dapr: blob delete %q: %w", key, err)
+	}
+	b.removeChunks(ctx, m)
+	return nil
+}
+
+// deleteManifest removes the manifest at key and returns it (the zero
+// manifest when there was none, or one that could not be read).
+func (b *Blobs) deleteManifest(ctx context.Context, key string) (manifest, error) {
 	lock := &b.locks[lockIndex(key)]
 	lock.Lock()
 	defer lock.Unlock()
+	m, err := b.readManifest(ctx, key)
+	switch {
+	case platform.Is(err, platform.KindNotFound):
+		return manifest{}, nil
+	case errors.Is(err, errCorruptManifest):
+		m = manifest{}
+	case err != nil:
+		return manifest{}, err
+	}
 	if _, err := b.invoke(ctx, "delete", key, nil); err != nil && !isNotFound(err) && !strings.Contains(err.Error(), "directory not empty") {
-		return fmt.Errorf("dapr: blob delete %q: %w", key, classify(err, ""))
+		return manifest{}, classify(err, "")
+	}
+	return m, nil
+}
+
+// checkBlobKey is platform.CheckBlobKey, and refuses keys in chunkDir.
+func checkBlobKey(key string) error {
+	if err := platform.CheckBlobKey(key); err != nil {
+		return err
+	}
+	if reserved(key) {
+		return platform.Errorf(platform.KindInvalid, "invalid blob key %q: %s/ is reserved", key, chunkDir)
 	}
 	return nil
 }
 
-// List returns the blobs whose keys start with prefix (any string, not only
-// a directory), sorted by key. It lists the directory the prefix falls in and
-// reads every blob found to learn its size.
-//
-// Errors: KindInvalid for a prefix that is no key prefix (such as "../");
-// KindUnavailable when the sidecar cannot be reached or ctx ends.
-func (b *Blobs) List(ctx context.Context, prefix string) ([]platform.BlobInfo, error) {
-	dir := ""
-	if i := strings.LastIndex(prefix, "/"); i >= 0 {
-		dir = prefix[:i]
-	}
-	if dir != "" {
-		if err := platform.CheckBlobKey(dir); err != nil {
-			return nil, fmt.Errorf("dapr: blob list %q: %w", prefix, err)
-		}
-	}
-	keys, err := b.listDir(ctx, dir)
-	if err != nil {
-		return nil, fmt.Errorf("dapr: blob list %q: %w", prefix, err)
-	}
-	keys = slices.DeleteFunc(keys, func(k string) bool { return !strings.HasPrefix(k, prefix) })
-	slices.Sort(keys)
-	return b.sizes(ctx, keys)
-}
-
-// listDir returns the keys of every blob under dir ("" for the root).
-func (b *Blobs) listDir(ctx context.Context, dir string) ([]string, error) {
-	root, err := b.rootPath(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out, err := b.invoke(ctx, "list", dir, nil)
-	if err != nil {
-		text := err.Error()
-		if strings.Contains(text, "error getting stats for path") || strings.Contains(text, "not a directory") {
-			return nil, nil // no such directory: nothing under it
-		}
-		return nil, classify(err, "")
-	}
-	var paths []string
-	if err := json.Unmarshal(out, &paths); err != nil {
-		return nil, platform.E(platform.KindInternal, "internal error", fmt.Errorf("decode list: %w", err))
-	}
-	keys := make([]string, 0, len(paths))
-	for _, p := range paths {
-		key, ok := strings.CutPrefix(p, root+"/")
-		if ok && platform.CheckBlobKey(key) == nil {
-			keys = append(keys, key)
-		}
-	}
-	return keys, nil
-}
-
-// sizes reads each listed blob for its size; a blob deleted meanwhile is
-// left out.
-func (b *Blobs) sizes(ctx context.Context, keys []string) ([]platform.BlobInfo, error) {
-	infos := make([]platform.BlobInfo, len(keys))
-	found := make([]bool, len(keys))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(statParallelism)
-	for i, k := range keys {
-		g.Go(func() error {
-			info, err := b.Stat(gctx, k)
-			if platform.Is(err, platform.KindNotFound) {
-				return nil
-			}
-			infos[i], found[i] = info, err == nil
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	out := make([]platform.BlobInfo, 0, len(keys))
-	for i, info := range infos {
-		if found[i] {
-			out = append(out, info)
-		}
-	}
-	return out, nil
-}
-
-// rootPath learns the binding's rootPath once: list answers with absolute
-// paths, and a get of a file that cannot exist names its absolute path in
-// the error ("file not found: <rootPath>/<name>").
-func (b *Blobs) rootPath(ctx context.Context) (string, error) {
-	b.rootMu.Lock()
-	defer b.rootMu.Unlock()
-	if b.root != "" {
-		return b.root, nil
-	}
-	probe := ".dflix-root-probe-" + uuid.NewString()
-	_, err := b.invoke(ctx, "get", probe, nil)
-	if err == nil {
-		return "", platform.Errorf(platform.KindInternal, "dapr: blob binding %s: probe %s exists", b.binding, probe)
-	}
-	text := err.Error()
-	const mark = "file not found: "
-	i := strings.Index(text, mark)
-	j := strings.Index(text, "/"+probe)
-	if i < 0 || j < i+len(mark) {
-		return "", fmt.Errorf("dapr: blob binding %s: learn its root: %w", b.binding, classify(err, ""))
-	}
-	b.root = text[i+len(mark) : j]
-	return b.root, nil
-}
-
-// invoke runs one operation of the binding on fileName.
-func (b *Blobs) invoke(ctx context.Context, op, fileName string, data []byte) ([]byte, error) {
-	out, err := b.sc.client.InvokeBinding(ctx, &daprc.InvokeBindingRequest{
-		Name:      b.binding,
-		Operation: op,
-		Data:      data,
-		Metadata:  map[string]string{"fileName": fileName},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out.Data, nil
-}
-
-func isNotFound(err error) bool {
-	return containsAny(err.Error(), notFoundMarks)
+// reserved reports whether key is chunkDir or under it.
+func reserved(key string) bool {
+	return key == chunkDir || strings.HasPrefix(key, chunkDir+"/")
 }
 
 func lockIndex(key string) int {

@@ -16,7 +16,8 @@ const (
 	DefaultBroadcastPubSub = "broadcast"
 	DefaultDeadLetterTopic = "deadletters"
 	DefaultBlobBinding     = "blobs"
-	DefaultMaxBlobBytes    = 32 << 20
+	DefaultMaxBlobBytes    = 64 << 30
+	DefaultBlobChunkBytes  = 2 << 20
 )
 
 // Config says where the sidecar is and which Dapr components the adapters
@@ -49,10 +50,14 @@ type Config struct {
 	// BlobBinding is the bindings.localstorage output binding, default
 	// "blobs".
 	BlobBinding string
-	// MaxBlobBytes bounds one blob, default 32 MiB: a binding carries a
-	// blob in one message, so it cannot stream. daprd's --max-body-size
-	// must allow 4/3 of it (blobs travel base64-encoded) plus 1 MiB.
+	// MaxBlobBytes bounds the total size of one blob, default 64 GiB; a
+	// Put over it fails with KindInvalid.
 	MaxBlobBytes int64
+	// BlobChunkBytes is the size of the chunks a blob is stored in, one
+	// binding message each, default 2 MiB. daprd's --max-body-size must
+	// allow 4/3 of it (chunks travel base64-encoded) plus some slack: its
+	// default 4Mi suffices for the default chunk.
+	BlobChunkBytes int
 	// APIToken, when set, is sent as dapr-api-token (daprd's
 	// DAPR_API_TOKEN).
 	APIToken string
@@ -86,6 +91,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBlobBytes <= 0 {
 		c.MaxBlobBytes = DefaultMaxBlobBytes
+	}
+	if c.BlobChunkBytes <= 0 {
+		c.BlobChunkBytes = DefaultBlobChunkBytes
 	}
 	return c
 }

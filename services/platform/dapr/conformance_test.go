@@ -54,9 +54,14 @@ func TestStatePostgres(t *testing.T) {
 	platformtest.TestState(t, func(*testing.T) platform.State { return sc.State(pgStore) })
 }
 
+// testBlobChunk is the chunk size of the Blob conformance run: small, so
+// that its blobs span hundreds of chunks and it stays fast.
+const testBlobChunk = 64 << 10
+
 func TestBlob(t *testing.T) {
 	sc := mainSC(t)
-	platformtest.TestBlob(t, func(*testing.T) platform.Blob { return sc.Blobs() })
+	b := sc.blobs(testBlobChunk, DefaultMaxBlobBytes)
+	platformtest.TestBlob(t, func(*testing.T) platform.Blob { return b }, platformtest.BlobChunkSize(testBlobChunk))
 }
 
 func TestInvoker(t *testing.T) {

@@ -11,8 +11,10 @@
 //     the app's own State.
 //   - Invoker: the sidecar's HTTP invoke API, so error kinds survive the trip
 //     (the SDK's invocation handler turns every error into a 500).
-//   - Blobs: a bindings.localstorage output binding; whole blobs only, up to
-//     Config.MaxBlobBytes.
+//   - Blobs: a bindings.localstorage output binding; each blob a manifest
+//     and chunks of Config.BlobChunkBytes, streamed both ways, so blobs of
+//     any size (up to Config.MaxBlobBytes) take one chunk of memory, and
+//     Open's reader seeks (io.ReadSeeker, io.ReaderAt) to serve ranges.
 //
 // Connect opens a Sidecar from a Config; cmd/dflix fills the Config from its
 // flags and environment.
@@ -34,8 +36,9 @@
 //     component's processingTimeout (15s by default), or the broker delivers
 //     the event again meanwhile.
 //   - Config.BlobBinding ("blobs"): bindings.localstorage with rootPath; and
-//     daprd --max-body-size above 4/3 of Config.MaxBlobBytes plus 1Mi
-//     (64Mi for the default 32 MiB).
+//     daprd --max-body-size above 4/3 of Config.BlobChunkBytes plus some
+//     slack (the default 4Mi for the default 2 MiB chunks), and above the
+//     largest blob stored whole before blobs were chunked.
 //   - With Config.DeclarativeSubscriptions, Subscription resources routing
 //     each topic to /events/<name> with deadLetterTopic, and one routing
 //     Config.DeadLetterTopic to /events/deadletters (no deadLetterTopic)

@@ -2,6 +2,7 @@ package dapr
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -49,6 +50,8 @@ type sidecarSpec struct {
 	resources map[string]string
 	// configure adjusts the Config the Sidecar connects with.
 	configure func(*Config)
+	// maxBodySize is daprd's --max-body-size, default 64Mi.
+	maxBodySize string
 }
 
 // testSidecar is a running daprd with its app server and Sidecar.
@@ -85,7 +88,7 @@ func startSidecar(t *testing.T, e *testEnv, spec sidecarSpec, keep bool) *testSi
 		"--resources-path", filepath.Join(dir, "resources"),
 		"--config", filepath.Join(dir, "config.yaml"),
 		"--log-level", "warn",
-		"--max-body-size", "64Mi",
+		"--max-body-size", cmp.Or(spec.maxBodySize, "64Mi"),
 		"--dapr-graceful-shutdown-seconds", "1",
 	}
 	if hasApp {
@@ -118,8 +121,8 @@ func startSidecar(t *testing.T, e *testEnv, spec sidecarSpec, keep bool) *testSi
 	defer cancel()
 	cfg := Config{
 		AppID: spec.appID, AppPort: appPort, HTTPPort: httpPort, GRPCPort: grpcPort,
-		DeadLetterTopic: e.deadLetterTopic, MaxBlobBytes: 24 << 20,
-		Logger: slog.New(slog.DiscardHandler),
+		DeadLetterTopic: e.deadLetterTopic,
+		Logger:          slog.New(slog.DiscardHandler),
 	}
 	if spec.configure != nil {
 		spec.configure(&cfg)

@@ -62,7 +62,9 @@ func Connect(ctx context.Context, cfg Config) (*Sidecar, error) {
 	if err := s.waitHealthy(ctx); err != nil {
 		return nil, fmt.Errorf("dapr: connect %s: %w", cfg.httpBase(), err)
 	}
-	maxMsg := int(2*cfg.MaxBlobBytes) + 1<<20
+	// A message carries one blob chunk base64-encoded, or a whole blob
+	// stored before blobs were chunked (at most 32 MiB by default then).
+	maxMsg := max(2*cfg.BlobChunkBytes+1<<20, legacyBlobMessage)
 	conn, err := grpc.NewClient(cfg.grpcTarget(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg)),

@@ -45,6 +45,7 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, DefaultDeadLetterTopic, c.DeadLetterTopic)
 	assert.Equal(t, DefaultBlobBinding, c.BlobBinding)
 	assert.Equal(t, int64(DefaultMaxBlobBytes), c.MaxBlobBytes)
+	assert.Equal(t, DefaultBlobChunkBytes, c.BlobChunkBytes)
 	assert.NotNil(t, c.Logger)
 	assert.Equal(t, "http://[::1]:3500", Config{Host: "::1", HTTPPort: 3500}.httpBase())
 }

@@ -18,9 +18,14 @@ import (
 const largeBlobSize = 20 << 20
 
 // TestBlob runs the platform.Blob conformance cases. newBlob returns the
-// store under test (it may be shared between cases).
-func TestBlob(t *testing.T, newBlob func(t *testing.T) platform.Blob) {
+// store under test (it may be shared between cases); opts describe it.
+func TestBlob(t *testing.T, newBlob func(t *testing.T) platform.Blob, opts ...BlobOption) {
 	t.Helper()
+	o := blobOptions{chunk: defaultBlobChunk}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	big := sync.OnceValue(func() []byte { return randomBytes(largeBlobSize) })
 	cases := []struct {
 		name string
 		run  func(t *testing.T, b platform.Blob, ns string)
@@ -34,6 +39,11 @@ func TestBlob(t *testing.T, newBlob func(t *testing.T) platform.Blob) {
 		{"InvalidKeys", blobInvalidKeys},
 		{"ConcurrentPutsNeverMix", blobConcurrentPuts},
 		{"LargeStreamed", blobLarge},
+		{"BigRoundTripsByteExact", func(t *testing.T, b platform.Blob, ns string) { blobBigExact(t, b, ns, big()) }},
+		{"OpenSeeks", func(t *testing.T, b platform.Blob, ns string) { blobSeeks(t, b, ns, big(), o.chunk) }},
+		{"OpenServesRanges", func(t *testing.T, b platform.Blob, ns string) { blobRanges(t, b, ns, big(), o.chunk) }},
+		{"ReplaceBigWithSmall", func(t *testing.T, b platform.Blob, ns string) { blobReplaceBig(t, b, ns, big(), o.chunk) }},
+		{"SizesOfChunkedBlobs", func(t *testing.T, b platform.Blob, ns string) { blobChunkedSizes(t, b, ns, big(), o.chunk) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
