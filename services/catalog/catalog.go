@@ -163,20 +163,23 @@ type CastMember struct {
 
 // Video is one title in the catalog.
 type Video struct {
-	ID              string      `json:"id"`
-	Title           string      `json:"title"`
-	Description     string      `json:"description"`
-	ReleaseYear     int         `json:"releaseYear"`
-	DurationSeconds int         `json:"durationSeconds"`
-	AgeRating       AgeRating   `json:"ageRating"`
-	CategoryIDs     []string    `json:"categoryIds"`
-	GenreIDs        []string    `json:"genreIds"`
-	CastIDs         []string    `json:"castIds"`
-	Tags            []string    `json:"tags"` // global, set by admins
-	Status          VideoStatus `json:"status"`
-	Published       bool        `json:"published"`
-	CreatedAt       time.Time   `json:"createdAt"`
-	UpdatedAt       time.Time   `json:"updatedAt"`
+	ID              string    `json:"id"`
+	Title           string    `json:"title"`
+	Description     string    `json:"description"`
+	ReleaseYear     int       `json:"releaseYear"`
+	DurationSeconds int       `json:"durationSeconds"`
+	AgeRating       AgeRating `json:"ageRating"`
+	CategoryIDs     []string  `json:"categoryIds"`
+	GenreIDs        []string  `json:"genreIds"`
+	CastIDs         []string  `json:"castIds"`
+	Tags            []string  `json:"tags"` // global, set by admins
+	// Status follows Media: DRAFT without one, PROCESSING while it is
+	// pending or encoding, then READY or FAILED.
+	Status    VideoStatus `json:"status"`
+	Media     *Media      `json:"media,omitempty"`
+	Published bool        `json:"published"`
+	CreatedAt time.Time   `json:"createdAt"`
+	UpdatedAt time.Time   `json:"updatedAt"`
 	// Version increases with every change; consumers use it to ignore
 	// events that arrive out of order.
 	Version int64 `json:"version"`

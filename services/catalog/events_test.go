@@ -9,6 +9,7 @@ import (
 
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
+	"github.com/dflix/dflix/services/encoder"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/platformtest"
 )
@@ -35,11 +36,13 @@ func decode[T any](t *testing.T, ev platform.Event) T {
 func TestSubscriptions(t *testing.T) {
 	svc := newService(t, openState(t, t.TempDir()), &platformtest.Recorder{})
 	subs := svc.Subscriptions()
-	require.Len(t, subs, 2)
+	require.Len(t, subs, 3)
 	assert.Equal(t, catalog.Topic, subs[0].Topic)
 	assert.True(t, subs[0].Broadcast, "every replica keeps its projection current")
 	assert.Equal(t, auth.Topic, subs[1].Topic)
 	assert.False(t, subs[1].Broadcast)
+	assert.Equal(t, encoder.Topic, subs[2].Topic)
+	assert.False(t, subs[2].Broadcast, "one replica records each media fact")
 }
 
 func TestEventsCarryVersions(t *testing.T) {

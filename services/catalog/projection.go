@@ -178,5 +178,6 @@ func cloneVideo(v Video) Video {
 	v.GenreIDs = slices.Clone(v.GenreIDs)
 	v.CastIDs = slices.Clone(v.CastIDs)
 	v.Tags = slices.Clone(v.Tags)
+	v.Media = cloneMedia(v.Media)
 	return v
 }

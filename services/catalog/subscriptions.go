@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dflix/dflix/services/auth"
+	"github.com/dflix/dflix/services/encoder"
 	"github.com/dflix/dflix/services/platform"
 )
 
@@ -12,6 +13,7 @@ import (
 const (
 	SubscriptionProjection  = "catalog-projection"
 	SubscriptionUserDeleted = "catalog-user-deleted"
+	SubscriptionMedia       = "catalog-media"
 )
 
 // Subscriptions returns what main must register on the subscriber before it
@@ -22,10 +24,13 @@ const (
 //     applied by version, so duplicates and late events change nothing, and
 //     a deletion leaves a tombstone version.
 //   - auth.Topic (competing consumers), to delete a deleted user's tags.
+//   - encoder.Topic (competing consumers), to record a video's media status:
+//     pending, encoding progress, renditions or the reason it failed.
 func (s *Service) Subscriptions() []platform.Subscription {
 	return []platform.Subscription{
 		{Topic: Topic, Name: SubscriptionProjection, Broadcast: true, Handle: s.handleCatalogEvent},
 		{Topic: auth.Topic, Name: SubscriptionUserDeleted, Handle: s.handleUserEvent},
+		{Topic: encoder.Topic, Name: SubscriptionMedia, Handle: s.handleMediaEvent},
 	}
 }
 
