@@ -84,6 +84,8 @@ func authzCases() []authzCase {
 		{"Query.castMembers", `{ castMembers(type: ACTOR) { id name type } }`, nil, public},
 		{"Query.users", `{ users(first: 5) { totalCount edges { cursor node { id email role } } pageInfo { hasNextPage endCursor } } }`, nil, adminsOnly},
 		{"Query.deadLetters", deadLettersQuery, nil, adminsOnly},
+		{"Query.playback", `query($id: ID!) { playback(videoId: $id) { manifestUrl expiresAt renditions { name width height bandwidth codecs downloadSize } } }`, fixtureVideo, signedIn},
+		{"Query.download", `query($id: ID!) { download(videoId: $id, rendition: "720p") { url expiresAt filename size } }`, fixtureVideo, signedIn},
 
 		{"Mutation.register", `mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken expiresAt user { id email displayName role } } }`,
 			withVars(func(*testing.T, *stack) map[string]any {
@@ -125,6 +127,7 @@ func authzCases() []authzCase {
 		{"Mutation.setUserRole", `mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id role } }`, freshUser, adminsOnly},
 		{"Mutation.deleteUser", `mutation($id: ID!) { deleteUser(userId: $id) }`, freshUser, adminsOnly},
 		{"Mutation.redriveDeadLetter", redriveMutation, freshDeadLetter, adminsOnly},
+		{"Mutation.createUpload", `mutation($id: ID!) { createUpload(videoId: $id, filename: "movie.mp4", size: 1000) { id url expiresAt } }`, fixtureVideo, adminsOnly},
 	}
 }
 

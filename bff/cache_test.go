@@ -23,8 +23,8 @@ func TestCacheSubscriptionOnlyWithATTL(t *testing.T) {
 		ttl  time.Duration
 		want []string
 	}{
-		{"no cache by default", 0, []string{bff.SubscriptionRevocations}},
-		{"a TTL adds the cache's", 30 * time.Second, []string{bff.SubscriptionRevocations, bff.SubscriptionCatalogCache}},
+		{"no cache by default", 0, []string{bff.SubscriptionRevocations, bff.SubscriptionMedia}},
+		{"a TTL adds the cache's", 30 * time.Second, []string{bff.SubscriptionRevocations, bff.SubscriptionCatalogCache, bff.SubscriptionMedia}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,8 @@ const (
 	DefaultComplexityLimit = 1000
 	DefaultDepthLimit      = 12
 	DefaultMaxBodyBytes    = 1 << 20
+	DefaultPlaybackTTL     = 4 * time.Hour
+	DefaultDownloadTTL     = 15 * time.Minute
 	// parserTokenLimit bounds the size of a GraphQL document.
 	parserTokenLimit = 15000
 )
@@ -52,6 +54,19 @@ type Config struct {
 	// catalog's projection is already in memory, so the cache only pays off
 	// across a Dapr hop.
 	CacheTTL time.Duration
+	// UploadMaxBytes bounds one uploaded media file (default
+	// upload.DefaultMaxSize).
+	UploadMaxBytes int64
+	// PlaybackTTL is how long a signed playback URL (and so every playlist
+	// and segment under it) stays valid: long enough to watch a film
+	// (default 4 hours).
+	PlaybackTTL time.Duration
+	// DownloadTTL is how long a signed download URL stays valid (default
+	// 15 minutes): the transfer must start, or resume, within it.
+	DownloadTTL time.Duration
+	// PublicURL, when set (e.g. "https://api.example.com"), prefixes the
+	// upload URLs; otherwise they are root-relative.
+	PublicURL string
 }
 
 func (c Config) withDefaults() Config {
@@ -63,6 +78,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.PlaybackTTL <= 0 {
+		c.PlaybackTTL = DefaultPlaybackTTL
+	}
+	if c.DownloadTTL <= 0 {
+		c.DownloadTTL = DefaultDownloadTTL
 	}
 	return c
 }
@@ -76,6 +97,15 @@ type Deps struct {
 	// mutation go: the embedded bus in one process, a Dapr-backed store (or
 	// several federated) otherwise. Nil makes both UNAVAILABLE.
 	DeadLetters platform.DeadLetters
+	// Blobs, State, Publisher and MediaKey serve media: tus uploads into
+	// Blobs (records in State, upload-completed events through Publisher)
+	// and the signed playback and download routes, whose URLs MediaKey
+	// (media.LoadKey, shared by every replica) signs. Nil Blobs serves no
+	// media: createUpload, playback and download are then UNAVAILABLE.
+	Blobs     platform.Blob
+	State     platform.State
+	Publisher platform.Publisher
+	MediaKey  []byte
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 	// Clock defaults to platform.SystemClock.
@@ -85,6 +115,9 @@ type Deps struct {
 func (d Deps) withDefaults() (Deps, error) {
 	if d.Auth == nil || d.Catalog == nil {
 		return d, errors.New("bff: Deps.Auth and Deps.Catalog are required")
+	}
+	if d.Blobs != nil && (d.State == nil || d.Publisher == nil || len(d.MediaKey) < 32) {
+		return d, errors.New("bff: media needs Deps.State, Deps.Publisher and a 32-byte Deps.MediaKey beside Deps.Blobs")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

@@ -31,6 +31,9 @@ const (
 	CodeBadRequest      = "BAD_REQUEST"
 	CodeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
 	CodeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
+	// CodeMediaNotReady refines CONFLICT: the video has no READY media to
+	// play or download yet.
+	CodeMediaNotReady = "MEDIA_NOT_READY"
 )
 
 var kindCodes = map[platform.Kind]string{
@@ -81,7 +84,11 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 	if kind == platform.KindInternal {
 		p.log.ErrorContext(ctx, "graphql internal error", "path", gqlErr.Path.String(), "operation", operationName(ctx), "err", err)
 	}
-	return withCode(gqlErr, platform.PublicMessage(err), CodeOf(kind))
+	code := platform.CodeOf(err)
+	if code == "" || kind == platform.KindInternal {
+		code = CodeOf(kind)
+	}
+	return withCode(gqlErr, platform.PublicMessage(err), code)
 }
 
 // recoverPanic turns a panic in a resolver into an internal error, logged

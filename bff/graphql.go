@@ -37,7 +37,7 @@ const (
 // presenter and the per-operation middleware (revocation re-check, loaders).
 func (s *Server) newGraphQL() *handler.Server {
 	es := graph.NewExecutableSchema(graph.Config{
-		Resolvers:  graph.NewResolver(s.deps.Auth, s.deps.Catalog, s.deps.DeadLetters),
+		Resolvers:  graph.NewResolver(s.deps.Auth, s.deps.Catalog, s.deps.DeadLetters, s.media),
 		Directives: directives(),
 		Complexity: graph.Complexity(),
 	})

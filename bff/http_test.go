@@ -231,11 +231,13 @@ func TestUnavailableService(t *testing.T) {
 func TestSubscriptions(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	subs := s.server.Subscriptions()
-	require.Len(t, subs, 1)
+	require.Len(t, subs, 2)
 	assert.Equal(t, auth.Topic, subs[0].Topic)
 	assert.True(t, subs[0].Broadcast, "every replica applies revocations")
 	assert.NotEmpty(t, subs[0].Name)
 	assert.NotNil(t, subs[0].Handle)
+	assert.Equal(t, catalog.Topic, subs[1].Topic)
+	assert.True(t, subs[1].Broadcast, "every replica feeds its own encodingProgress websockets")
 }
 
 func TestCORS(t *testing.T) {

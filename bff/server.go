@@ -2,13 +2,17 @@ package bff
 
 import (
 	"context"
+
+	"golang.org/x/sync/errgroup"
 	"net/http"
 	"time"
 
 	"github.com/dflix/dflix/bff/authn"
 	"github.com/dflix/dflix/bff/cache"
 	"github.com/dflix/dflix/bff/graphiql"
+	"github.com/dflix/dflix/bff/progress"
 	"github.com/dflix/dflix/services/auth"
+	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
 )
 
@@ -19,6 +23,10 @@ const (
 	// SubscriptionCatalogCache names the catalog cache's consumer of
 	// catalog.Topic (only with Config.CacheTTL).
 	SubscriptionCatalogCache = cache.SubscriptionName
+	// SubscriptionMedia names the consumer of catalog.Topic that feeds the
+	// encodingProgress subscriptions with the media states catalog records
+	// (only with Deps.Blobs).
+	SubscriptionMedia = "bff-media"
 )
 
 // Server is the BFF's HTTP handler. It is safe for concurrent use.
@@ -30,6 +38,9 @@ type Server struct {
 	revocations *authn.Revocations
 	verifier    *authn.Verifier
 	cache       *cache.Catalog // nil without Config.CacheTTL
+	media       *mediaGateway  // nil without Deps.Blobs
+	uncached    catalog.API    // Deps.Catalog itself: media reads skip the cache
+	hub         *progress.Hub
 	graphiql    http.Handler
 	handler     http.Handler
 }
@@ -42,7 +53,9 @@ var _ http.Handler = (*Server)(nil)
 //
 // Routes: /graphql (POST, GET, websocket; GraphiQL for a browser's GET when
 // Config.Introspection is on; CORS for Config.AllowedOrigins),
-// /graphiql/assets/, /healthz, /readyz and /.well-known/jwks.json.
+// /graphiql/assets/, /healthz, /readyz and /.well-known/jwks.json; with
+// Deps.Blobs also /uploads/ (tus 1.0) and /media/ (signed playlists,
+// segments, images and downloads).
 func New(cfg Config, deps Deps) (*Server, error) {
 	deps, err := deps.withDefaults()
 	if err != nil {
@@ -50,6 +63,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, deps: deps, presenter: presenter{log: deps.Logger}}
+	s.uncached = deps.Catalog
 	if cfg.CacheTTL > 0 {
 		s.cache = cache.NewCatalog(deps.Catalog, cfg.CacheTTL, deps.Clock)
 		s.deps.Catalog = s.cache
@@ -58,9 +72,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.revocations = authn.NewRevocations(deps.Clock, revocationRetention, deps.Auth)
 	s.verifier = authn.NewVerifier(s.keys, s.revocations, deps.Clock, cfg.TokenSkew)
 	s.graphiql = graphiql.Page("/graphql", graphiqlAssets)
+	s.hub = progress.NewHub()
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.cors(s.graphqlHandler(s.newGraphQL())))
+	if deps.Blobs != nil {
+		if err := s.routeMedia(mux); err != nil {
+			return nil, err
+		}
+	}
+	mux.Handle("/graphql", s.cors(graphqlCORS, s.graphqlHandler(s.newGraphQL())))
 	mux.Handle("GET "+graphiqlAssets, http.StripPrefix(graphiqlAssets, graphiql.Assets()))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -76,20 +96,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// Run loads the revocations that auth still lists (published before this
+// Run relays the uploads' events and sweeps expired uploads (with
+// Deps.Blobs), and loads the revocations that auth still lists (published before this
 // replica subscribed to them) in the background, retrying with backoff
 // until it succeeds, since auth may start after the BFF. Until then
 // /readyz reports not ready and tokens are refused as unavailable (each
 // also tries the load). Start it once, beside the server: it returns nil
 // once loaded or when ctx is canceled.
 func (s *Server) Run(ctx context.Context) error {
-	return s.revocations.Run(ctx)
+	if s.media == nil {
+		return s.revocations.Run(ctx)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.revocations.Run(ctx) })
+	g.Go(func() error { return s.media.uploads.Run(ctx) })
+	return g.Wait()
 }
 
 // Subscriptions returns the event subscriptions the server needs, all
 // broadcast so that every replica gets every event: the users topic, to
-// apply revocations, and with Config.CacheTTL the catalog topic, to drop
-// cached catalog reads that changed.
+// apply revocations; with Config.CacheTTL the catalog topic, to drop cached
+// catalog reads that changed; with Deps.Blobs the catalog topic again,
+// for encodingProgress.
 func (s *Server) Subscriptions() []platform.Subscription {
 	subs := []platform.Subscription{{
 		Topic:     auth.Topic,
@@ -99,6 +127,9 @@ func (s *Server) Subscriptions() []platform.Subscription {
 	}}
 	if s.cache != nil {
 		subs = append(subs, s.cache.Subscription())
+	}
+	if s.media != nil {
+		subs = append(subs, platform.Subscription{Topic: catalog.Topic, Name: SubscriptionMedia, Broadcast: true, Handle: s.hub.Handle})
 	}
 	return subs
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dflix/dflix/bff"
+	"github.com/dflix/dflix/bff/media"
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
@@ -46,6 +47,7 @@ type stack struct {
 	server   *bff.Server
 	http     *httptest.Server // nil when requests go straight to the handler
 	bus      *embedded.Bus
+	blobs    *embedded.Blobs
 	poison   *poisonConsumer // subscribed by the first test that needs one
 	logs     *logBuffer      // the BFF's log
 	authSkew atomic.Int64    // added to the auth service's clock
@@ -107,9 +109,15 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	require.NoError(t, err)
 	catState, err := embedded.OpenState(filepath.Join(dir, "catalog.db"))
 	require.NoError(t, err)
+	bffState, err := embedded.OpenState(filepath.Join(dir, "bff.db"))
+	require.NoError(t, err)
+	s.blobs, err = embedded.OpenBlobs(filepath.Join(dir, "blobs"))
+	require.NoError(t, err)
+	mediaKey, err := media.LoadKey(ctx, bffState)
+	require.NoError(t, err)
 	// Cleanups run last-registered first: stop deliveries before closing
 	// what the handlers use.
-	t.Cleanup(func() { _ = authState.Close(); _ = catState.Close() })
+	t.Cleanup(func() { _ = authState.Close(); _ = catState.Close(); _ = bffState.Close() })
 
 	authClock := func() time.Time { return time.Now().Add(time.Duration(s.authSkew.Load())) }
 	s.auth, err = auth.New(auth.Config{Argon2: auth.Argon2Params{MemoryKiB: fastArgonMiB, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}},
@@ -126,7 +134,8 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	s.keys.trust(s.testKey)
 	s.logs = &logBuffer{}
 	bffLog := slog.New(slog.NewTextHandler(s.logs, nil))
-	deps := bff.Deps{Auth: s.keys, Catalog: s.calls, DeadLetters: bus, Logger: bffLog}
+	deps := bff.Deps{Auth: s.keys, Catalog: s.calls, DeadLetters: bus, Logger: bffLog,
+		Blobs: s.blobs, State: bffState, Publisher: bus, MediaKey: mediaKey}
 	if opts.noDeadLetters {
 		deps.DeadLetters = nil
 	}
@@ -203,6 +212,7 @@ func (s *stack) seedFixture() fixture {
 	f.director = s.newCast(catalog.CastDirector)
 	f.video = s.newVideo("The Fixture Movie", true)
 	f.draft = s.newVideo("The Draft Movie", false)
+	s.markReady(f.video, fixtureMediaID)
 	return f
 }
 
@@ -268,6 +278,14 @@ func (r gqlResult) code() string {
 	}
 	c, _ := r.Errors[0].Extensions["code"].(string)
 	return c
+}
+
+// decode unmarshals the whole data object into out.
+func (r gqlResult) decode(t testing.TB, out any) {
+	t.Helper()
+	data, err := json.Marshal(r.Data)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, out))
 }
 
 func (r gqlResult) String() string {

@@ -35,9 +35,11 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Category() CategoryResolver
 	Genre() GenreResolver
+	Media() MediaResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	SearchConnection() SearchConnectionResolver
+	Subscription() SubscriptionResolver
 	Video() VideoResolver
 }
 
@@ -85,6 +87,21 @@ type ComplexityRoot struct {
 		Topic        func(childComplexity int) int
 	}
 
+	Download struct {
+		ExpiresAt func(childComplexity int) int
+		Filename  func(childComplexity int) int
+		Size      func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
+	EncodingProgress struct {
+		MediaID func(childComplexity int) int
+		Percent func(childComplexity int) int
+		Reason  func(childComplexity int) int
+		Status  func(childComplexity int) int
+		VideoID func(childComplexity int) int
+	}
+
 	Genre struct {
 		ID     func(childComplexity int) int
 		Name   func(childComplexity int) int
@@ -96,12 +113,29 @@ type ComplexityRoot struct {
 		Genre func(childComplexity int) int
 	}
 
+	Media struct {
+		DurationSeconds func(childComplexity int) int
+		Filename        func(childComplexity int) int
+		Findings        func(childComplexity int) int
+		Height          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Percent         func(childComplexity int) int
+		PosterURL       func(childComplexity int) int
+		Reason          func(childComplexity int) int
+		Renditions      func(childComplexity int) int
+		Size            func(childComplexity int) int
+		Status          func(childComplexity int) int
+		ThumbnailsURL   func(childComplexity int) int
+		Width           func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddTags           func(childComplexity int, videoID string, tags []string) int
 		ChangePassword    func(childComplexity int, oldPassword string, newPassword string) int
 		CreateCastMember  func(childComplexity int, input model.CreateCastMemberInput) int
 		CreateCategory    func(childComplexity int, input model.CreateCategoryInput) int
 		CreateGenre       func(childComplexity int, name string) int
+		CreateUpload      func(childComplexity int, videoID string, filename string, size int64) int
 		CreateVideo       func(childComplexity int, input model.CreateVideoInput) int
 		DeleteCastMember  func(childComplexity int, id string) int
 		DeleteCategory    func(childComplexity int, id string) int
@@ -128,18 +162,42 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	Playback struct {
+		ExpiresAt   func(childComplexity int) int
+		ManifestURL func(childComplexity int) int
+		Renditions  func(childComplexity int) int
+	}
+
+	QualityFinding struct {
+		Check  func(childComplexity int) int
+		Detail func(childComplexity int) int
+		End    func(childComplexity int) int
+		Start  func(childComplexity int) int
+	}
+
 	Query struct {
 		CastMembers  func(childComplexity int, typeArg *catalog.CastType) int
 		Categories   func(childComplexity int) int
 		DeadLetters  func(childComplexity int) int
+		Download     func(childComplexity int, videoID string, rendition string) int
 		Genres       func(childComplexity int) int
 		Me           func(childComplexity int) int
+		Playback     func(childComplexity int, videoID string) int
 		Search       func(childComplexity int, query string, first *int, after *string, filter *catalog.VideoFilter) int
 		Users        func(childComplexity int, first *int, after *string) int
 		Video        func(childComplexity int, id string) int
 		Videos       func(childComplexity int, first *int, after *string, filter *catalog.VideoFilter, orderBy *catalog.VideoOrder) int
 		VideosByName func(childComplexity int, name string, exact *bool) int
 		VideosByTags func(childComplexity int, tags []string, matchAll *bool) int
+	}
+
+	Rendition struct {
+		Bandwidth    func(childComplexity int) int
+		Codecs       func(childComplexity int) int
+		DownloadSize func(childComplexity int) int
+		Height       func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Width        func(childComplexity int) int
 	}
 
 	SearchConnection struct {
@@ -153,6 +211,16 @@ type ComplexityRoot struct {
 		Categories func(childComplexity int) int
 		Genres     func(childComplexity int) int
 		Years      func(childComplexity int) int
+	}
+
+	Subscription struct {
+		EncodingProgress func(childComplexity int, videoID string) int
+	}
+
+	Upload struct {
+		ExpiresAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	User struct {
@@ -183,6 +251,7 @@ type ComplexityRoot struct {
 		DurationSeconds func(childComplexity int) int
 		Genres          func(childComplexity int) int
 		ID              func(childComplexity int) int
+		Media           func(childComplexity int) int
 		MyTags          func(childComplexity int) int
 		Published       func(childComplexity int) int
 		ReleaseYear     func(childComplexity int) int
@@ -219,6 +288,10 @@ type CategoryResolver interface {
 type GenreResolver interface {
 	Videos(ctx context.Context, obj *catalog.Genre, first *int, after *string, orderBy *catalog.VideoOrder) (*model.VideoConnection, error)
 }
+type MediaResolver interface {
+	PosterURL(ctx context.Context, obj *model.Media) (*string, error)
+	ThumbnailsURL(ctx context.Context, obj *model.Media) (*string, error)
+}
 type MutationResolver interface {
 	CreateVideo(ctx context.Context, input model.CreateVideoInput) (*catalog.Video, error)
 	UpdateVideo(ctx context.Context, id string, input model.UpdateVideoInput) (*catalog.Video, error)
@@ -244,6 +317,7 @@ type MutationResolver interface {
 	ChangePassword(ctx context.Context, oldPassword string, newPassword string) (bool, error)
 	AddTags(ctx context.Context, videoID string, tags []string) ([]string, error)
 	RemoveTags(ctx context.Context, videoID string, tags []string) ([]string, error)
+	CreateUpload(ctx context.Context, videoID string, filename string, size int64) (*model.Upload, error)
 }
 type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
@@ -257,15 +331,21 @@ type QueryResolver interface {
 	Categories(ctx context.Context) ([]*catalog.Category, error)
 	Genres(ctx context.Context) ([]*catalog.Genre, error)
 	CastMembers(ctx context.Context, typeArg *catalog.CastType) ([]*catalog.CastMember, error)
+	Playback(ctx context.Context, videoID string) (*model.Playback, error)
+	Download(ctx context.Context, videoID string, rendition string) (*model.Download, error)
 }
 type SearchConnectionResolver interface {
 	Facets(ctx context.Context, obj *model.SearchConnection) (*model.SearchFacets, error)
+}
+type SubscriptionResolver interface {
+	EncodingProgress(ctx context.Context, videoID string) (<-chan *model.EncodingProgress, error)
 }
 type VideoResolver interface {
 	Categories(ctx context.Context, obj *catalog.Video) ([]*catalog.Category, error)
 	Genres(ctx context.Context, obj *catalog.Video) ([]*catalog.Genre, error)
 	Cast(ctx context.Context, obj *catalog.Video) ([]*catalog.CastMember, error)
 	MyTags(ctx context.Context, obj *catalog.Video) ([]string, error)
+	Media(ctx context.Context, obj *catalog.Video) (*model.Media, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -434,6 +514,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeadLetter.Topic(childComplexity), true
 
+	case "Download.expiresAt":
+		if e.ComplexityRoot.Download.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Download.ExpiresAt(childComplexity), true
+	case "Download.filename":
+		if e.ComplexityRoot.Download.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Download.Filename(childComplexity), true
+	case "Download.size":
+		if e.ComplexityRoot.Download.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Download.Size(childComplexity), true
+	case "Download.url":
+		if e.ComplexityRoot.Download.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Download.URL(childComplexity), true
+
+	case "EncodingProgress.mediaId":
+		if e.ComplexityRoot.EncodingProgress.MediaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncodingProgress.MediaID(childComplexity), true
+	case "EncodingProgress.percent":
+		if e.ComplexityRoot.EncodingProgress.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncodingProgress.Percent(childComplexity), true
+	case "EncodingProgress.reason":
+		if e.ComplexityRoot.EncodingProgress.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncodingProgress.Reason(childComplexity), true
+	case "EncodingProgress.status":
+		if e.ComplexityRoot.EncodingProgress.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncodingProgress.Status(childComplexity), true
+	case "EncodingProgress.videoId":
+		if e.ComplexityRoot.EncodingProgress.VideoID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncodingProgress.VideoID(childComplexity), true
+
 	case "Genre.id":
 		if e.ComplexityRoot.Genre.ID == nil {
 			break
@@ -470,6 +606,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GenreFacet.Genre(childComplexity), true
+
+	case "Media.durationSeconds":
+		if e.ComplexityRoot.Media.DurationSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.DurationSeconds(childComplexity), true
+	case "Media.filename":
+		if e.ComplexityRoot.Media.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Filename(childComplexity), true
+	case "Media.findings":
+		if e.ComplexityRoot.Media.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Findings(childComplexity), true
+	case "Media.height":
+		if e.ComplexityRoot.Media.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Height(childComplexity), true
+	case "Media.id":
+		if e.ComplexityRoot.Media.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.ID(childComplexity), true
+	case "Media.percent":
+		if e.ComplexityRoot.Media.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Percent(childComplexity), true
+	case "Media.posterUrl":
+		if e.ComplexityRoot.Media.PosterURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.PosterURL(childComplexity), true
+	case "Media.reason":
+		if e.ComplexityRoot.Media.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Reason(childComplexity), true
+	case "Media.renditions":
+		if e.ComplexityRoot.Media.Renditions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Renditions(childComplexity), true
+	case "Media.size":
+		if e.ComplexityRoot.Media.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Size(childComplexity), true
+	case "Media.status":
+		if e.ComplexityRoot.Media.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Status(childComplexity), true
+	case "Media.thumbnailsUrl":
+		if e.ComplexityRoot.Media.ThumbnailsURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.ThumbnailsURL(childComplexity), true
+	case "Media.width":
+		if e.ComplexityRoot.Media.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Width(childComplexity), true
 
 	case "Mutation.addTags":
 		if e.ComplexityRoot.Mutation.AddTags == nil {
@@ -526,6 +741,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateGenre(childComplexity, args["name"].(string)), true
+	case "Mutation.createUpload":
+		if e.ComplexityRoot.Mutation.CreateUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateUpload(childComplexity, args["videoId"].(string), args["filename"].(string), args["size"].(int64)), true
 	case "Mutation.createVideo":
 		if e.ComplexityRoot.Mutation.CreateVideo == nil {
 			break
@@ -749,6 +975,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "Playback.expiresAt":
+		if e.ComplexityRoot.Playback.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playback.ExpiresAt(childComplexity), true
+	case "Playback.manifestUrl":
+		if e.ComplexityRoot.Playback.ManifestURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playback.ManifestURL(childComplexity), true
+	case "Playback.renditions":
+		if e.ComplexityRoot.Playback.Renditions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playback.Renditions(childComplexity), true
+
+	case "QualityFinding.check":
+		if e.ComplexityRoot.QualityFinding.Check == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityFinding.Check(childComplexity), true
+	case "QualityFinding.detail":
+		if e.ComplexityRoot.QualityFinding.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityFinding.Detail(childComplexity), true
+	case "QualityFinding.end":
+		if e.ComplexityRoot.QualityFinding.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityFinding.End(childComplexity), true
+	case "QualityFinding.start":
+		if e.ComplexityRoot.QualityFinding.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityFinding.Start(childComplexity), true
+
 	case "Query.castMembers":
 		if e.ComplexityRoot.Query.CastMembers == nil {
 			break
@@ -772,6 +1042,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DeadLetters(childComplexity), true
+	case "Query.download":
+		if e.ComplexityRoot.Query.Download == nil {
+			break
+		}
+
+		args, err := ec.field_Query_download_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Download(childComplexity, args["videoId"].(string), args["rendition"].(string)), true
 	case "Query.genres":
 		if e.ComplexityRoot.Query.Genres == nil {
 			break
@@ -785,6 +1066,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.playback":
+		if e.ComplexityRoot.Query.Playback == nil {
+			break
+		}
+
+		args, err := ec.field_Query_playback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Playback(childComplexity, args["videoId"].(string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -852,6 +1144,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.VideosByTags(childComplexity, args["tags"].([]string), args["matchAll"].(*bool)), true
 
+	case "Rendition.bandwidth":
+		if e.ComplexityRoot.Rendition.Bandwidth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rendition.Bandwidth(childComplexity), true
+	case "Rendition.codecs":
+		if e.ComplexityRoot.Rendition.Codecs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rendition.Codecs(childComplexity), true
+	case "Rendition.downloadSize":
+		if e.ComplexityRoot.Rendition.DownloadSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rendition.DownloadSize(childComplexity), true
+	case "Rendition.height":
+		if e.ComplexityRoot.Rendition.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rendition.Height(childComplexity), true
+	case "Rendition.name":
+		if e.ComplexityRoot.Rendition.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rendition.Name(childComplexity), true
+	case "Rendition.width":
+		if e.ComplexityRoot.Rendition.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rendition.Width(childComplexity), true
+
 	case "SearchConnection.edges":
 		if e.ComplexityRoot.SearchConnection.Edges == nil {
 			break
@@ -895,6 +1224,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchFacets.Years(childComplexity), true
+
+	case "Subscription.encodingProgress":
+		if e.ComplexityRoot.Subscription.EncodingProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_encodingProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EncodingProgress(childComplexity, args["videoId"].(string)), true
+
+	case "Upload.expiresAt":
+		if e.ComplexityRoot.Upload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Upload.ExpiresAt(childComplexity), true
+	case "Upload.id":
+		if e.ComplexityRoot.Upload.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Upload.ID(childComplexity), true
+	case "Upload.url":
+		if e.ComplexityRoot.Upload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Upload.URL(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1007,6 +1367,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Video.ID(childComplexity), true
+	case "Video.media":
+		if e.ComplexityRoot.Video.Media == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Video.Media(childComplexity), true
 	case "Video.myTags":
 		if e.ComplexityRoot.Video.MyTags == nil {
 			break
@@ -1163,6 +1529,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1188,7 +1571,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/admin.graphqls" "schema/auth.graphqls" "schema/catalog.graphqls" "schema/common.graphqls"
+//go:embed "schema/admin.graphqls" "schema/auth.graphqls" "schema/catalog.graphqls" "schema/common.graphqls" "schema/media.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1204,6 +1587,7 @@ var sources = []*ast.Source{
 	{Name: "schema/auth.graphqls", Input: sourceData("schema/auth.graphqls"), BuiltIn: false},
 	{Name: "schema/catalog.graphqls", Input: sourceData("schema/catalog.graphqls"), BuiltIn: false},
 	{Name: "schema/common.graphqls", Input: sourceData("schema/common.graphqls"), BuiltIn: false},
+	{Name: "schema/media.graphqls", Input: sourceData("schema/media.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1287,6 +1671,36 @@ func (ec *executionContext) childFields_DeadLetter(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type DeadLetter", field.Name)
 }
 
+func (ec *executionContext) childFields_Download(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_Download_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Download_expiresAt(ctx, field)
+	case "filename":
+		return ec.fieldContext_Download_filename(ctx, field)
+	case "size":
+		return ec.fieldContext_Download_size(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Download", field.Name)
+}
+
+func (ec *executionContext) childFields_EncodingProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "videoId":
+		return ec.fieldContext_EncodingProgress_videoId(ctx, field)
+	case "mediaId":
+		return ec.fieldContext_EncodingProgress_mediaId(ctx, field)
+	case "status":
+		return ec.fieldContext_EncodingProgress_status(ctx, field)
+	case "percent":
+		return ec.fieldContext_EncodingProgress_percent(ctx, field)
+	case "reason":
+		return ec.fieldContext_EncodingProgress_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EncodingProgress", field.Name)
+}
+
 func (ec *executionContext) childFields_Genre(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1309,6 +1723,38 @@ func (ec *executionContext) childFields_GenreFacet(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type GenreFacet", field.Name)
 }
 
+func (ec *executionContext) childFields_Media(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Media_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Media_status(ctx, field)
+	case "percent":
+		return ec.fieldContext_Media_percent(ctx, field)
+	case "filename":
+		return ec.fieldContext_Media_filename(ctx, field)
+	case "size":
+		return ec.fieldContext_Media_size(ctx, field)
+	case "durationSeconds":
+		return ec.fieldContext_Media_durationSeconds(ctx, field)
+	case "width":
+		return ec.fieldContext_Media_width(ctx, field)
+	case "height":
+		return ec.fieldContext_Media_height(ctx, field)
+	case "renditions":
+		return ec.fieldContext_Media_renditions(ctx, field)
+	case "findings":
+		return ec.fieldContext_Media_findings(ctx, field)
+	case "reason":
+		return ec.fieldContext_Media_reason(ctx, field)
+	case "posterUrl":
+		return ec.fieldContext_Media_posterUrl(ctx, field)
+	case "thumbnailsUrl":
+		return ec.fieldContext_Media_thumbnailsUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Media", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1317,6 +1763,50 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Playback(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "manifestUrl":
+		return ec.fieldContext_Playback_manifestUrl(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Playback_expiresAt(ctx, field)
+	case "renditions":
+		return ec.fieldContext_Playback_renditions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Playback", field.Name)
+}
+
+func (ec *executionContext) childFields_QualityFinding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "check":
+		return ec.fieldContext_QualityFinding_check(ctx, field)
+	case "start":
+		return ec.fieldContext_QualityFinding_start(ctx, field)
+	case "end":
+		return ec.fieldContext_QualityFinding_end(ctx, field)
+	case "detail":
+		return ec.fieldContext_QualityFinding_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QualityFinding", field.Name)
+}
+
+func (ec *executionContext) childFields_Rendition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Rendition_name(ctx, field)
+	case "width":
+		return ec.fieldContext_Rendition_width(ctx, field)
+	case "height":
+		return ec.fieldContext_Rendition_height(ctx, field)
+	case "bandwidth":
+		return ec.fieldContext_Rendition_bandwidth(ctx, field)
+	case "codecs":
+		return ec.fieldContext_Rendition_codecs(ctx, field)
+	case "downloadSize":
+		return ec.fieldContext_Rendition_downloadSize(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rendition", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1343,6 +1833,18 @@ func (ec *executionContext) childFields_SearchFacets(ctx context.Context, field 
 		return ec.fieldContext_SearchFacets_years(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchFacets", field.Name)
+}
+
+func (ec *executionContext) childFields_Upload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Upload_id(ctx, field)
+	case "url":
+		return ec.fieldContext_Upload_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Upload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Upload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1415,6 +1917,8 @@ func (ec *executionContext) childFields_Video(ctx context.Context, field graphql
 		return ec.fieldContext_Video_cast(ctx, field)
 	case "myTags":
 		return ec.fieldContext_Video_myTags(ctx, field)
+	case "media":
+		return ec.fieldContext_Video_media(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Video", field.Name)
 }
@@ -1724,6 +2228,36 @@ func (ec *executionContext) field_Mutation_createGenre_args(ctx context.Context,
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "videoId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["videoId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filename",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filename"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "size",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNInt642int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["size"] = arg2
 	return args, nil
 }
 
@@ -2077,6 +2611,42 @@ func (ec *executionContext) field_Query_castMembers_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_download_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "videoId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["videoId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "rendition",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rendition"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_playback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "videoId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["videoId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2230,6 +2800,20 @@ func (ec *executionContext) field_Query_videos_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_encodingProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "videoId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["videoId"] = arg0
 	return args, nil
 }
 
@@ -2875,6 +3459,213 @@ func (ec *executionContext) fieldContext_DeadLetter_payload(_ context.Context, f
 	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "String")
 }
 
+func (ec *executionContext) _Download_url(ctx context.Context, field graphql.CollectedField, obj *model.Download) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Download_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Download_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Download", field, false, false, "String")
+}
+
+func (ec *executionContext) _Download_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Download) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Download_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Download_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Download", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Download_filename(ctx context.Context, field graphql.CollectedField, obj *model.Download) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Download_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Download_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Download", field, false, false, "String")
+}
+
+func (ec *executionContext) _Download_size(ctx context.Context, field graphql.CollectedField, obj *model.Download) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Download_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Download_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Download", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _EncodingProgress_videoId(ctx context.Context, field graphql.CollectedField, obj *model.EncodingProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EncodingProgress_videoId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VideoID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EncodingProgress_videoId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EncodingProgress", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EncodingProgress_mediaId(ctx context.Context, field graphql.CollectedField, obj *model.EncodingProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EncodingProgress_mediaId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MediaID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EncodingProgress_mediaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EncodingProgress", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EncodingProgress_status(ctx context.Context, field graphql.CollectedField, obj *model.EncodingProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EncodingProgress_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.MediaStatus) graphql.Marshaler {
+			return ec.marshalNMediaStatus2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐMediaStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EncodingProgress_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EncodingProgress", field, false, false, "MediaStatus")
+}
+
+func (ec *executionContext) _EncodingProgress_percent(ctx context.Context, field graphql.CollectedField, obj *model.EncodingProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EncodingProgress_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EncodingProgress_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EncodingProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EncodingProgress_reason(ctx context.Context, field graphql.CollectedField, obj *model.EncodingProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EncodingProgress_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EncodingProgress_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EncodingProgress", field, false, false, "String")
+}
+
 func (ec *executionContext) _Genre_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Genre) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3018,6 +3809,323 @@ func (ec *executionContext) _GenreFacet_count(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_GenreFacet_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GenreFacet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Media_id(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Media_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Media_status(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.MediaStatus) graphql.Marshaler {
+			return ec.marshalNMediaStatus2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐMediaStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Media_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "MediaStatus")
+}
+
+func (ec *executionContext) _Media_percent(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Media_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Media_filename(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Media_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "String")
+}
+
+func (ec *executionContext) _Media_size(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalOInt642int64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Media_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _Media_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_durationSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalOFloat2float64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Media_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Media_width(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalOInt2int(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Media_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Media_height(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalOInt2int(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Media_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Media_renditions(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_renditions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Renditions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Rendition) graphql.Marshaler {
+			return ec.marshalNRendition2ᚕgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐRenditionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Media_renditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Media",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rendition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Media_findings(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Finding) graphql.Marshaler {
+			return ec.marshalNQualityFinding2ᚕgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Media_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Media",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QualityFinding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Media_reason(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Media_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "String")
+}
+
+func (ec *executionContext) _Media_posterUrl(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_posterUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Media().PosterURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Media_posterUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, true, true, "String")
+}
+
+func (ec *executionContext) _Media_thumbnailsUrl(ctx context.Context, field graphql.CollectedField, obj *model.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_thumbnailsUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Media().ThumbnailsURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Media_thumbnailsUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, true, true, "String")
 }
 
 func (ec *executionContext) _Mutation_createVideo(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4421,6 +5529,68 @@ func (ec *executionContext) fieldContext_Mutation_removeTags(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateUpload(ctx, fc.Args["videoId"].(string), fc.Args["filename"].(string), fc.Args["size"].(int64))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋdflixᚋdflixᚋservicesᚋplatformᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.Upload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.Upload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Upload) graphql.Marshaler {
+			return ec.marshalNUpload2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐUpload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Upload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4465,6 +5635,176 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Playback_manifestUrl(ctx context.Context, field graphql.CollectedField, obj *model.Playback) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Playback_manifestUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManifestURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Playback_manifestUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Playback", field, false, false, "String")
+}
+
+func (ec *executionContext) _Playback_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Playback) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Playback_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Playback_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Playback", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Playback_renditions(ctx context.Context, field graphql.CollectedField, obj *model.Playback) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Playback_renditions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Renditions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Rendition) graphql.Marshaler {
+			return ec.marshalNRendition2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐRenditionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Playback_renditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Playback",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rendition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QualityFinding_check(ctx context.Context, field graphql.CollectedField, obj *catalog.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QualityFinding_check(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Check, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QualityFinding_check(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QualityFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _QualityFinding_start(ctx context.Context, field graphql.CollectedField, obj *catalog.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QualityFinding_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QualityFinding_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QualityFinding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _QualityFinding_end(ctx context.Context, field graphql.CollectedField, obj *catalog.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QualityFinding_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QualityFinding_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QualityFinding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _QualityFinding_detail(ctx context.Context, field graphql.CollectedField, obj *catalog.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QualityFinding_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QualityFinding_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QualityFinding", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4965,6 +6305,120 @@ func (ec *executionContext) fieldContext_Query_castMembers(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_playback(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_playback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Playback(ctx, fc.Args["videoId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Playback
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Playback) graphql.Marshaler {
+			return ec.marshalNPlayback2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐPlayback(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_playback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Playback(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_playback_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_download(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_download(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Download(ctx, fc.Args["videoId"].(string), fc.Args["rendition"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Download
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Download) graphql.Marshaler {
+			return ec.marshalNDownload2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDownload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_download(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Download(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_download_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5039,6 +6493,144 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Rendition_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Rendition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rendition_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rendition_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rendition", field, false, false, "String")
+}
+
+func (ec *executionContext) _Rendition_width(ctx context.Context, field graphql.CollectedField, obj *catalog.Rendition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rendition_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rendition_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rendition", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rendition_height(ctx context.Context, field graphql.CollectedField, obj *catalog.Rendition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rendition_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rendition_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rendition", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rendition_bandwidth(ctx context.Context, field graphql.CollectedField, obj *catalog.Rendition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rendition_bandwidth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bandwidth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rendition_bandwidth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rendition", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rendition_codecs(ctx context.Context, field graphql.CollectedField, obj *catalog.Rendition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rendition_codecs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Codecs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rendition_codecs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rendition", field, false, false, "String")
+}
+
+func (ec *executionContext) _Rendition_downloadSize(ctx context.Context, field graphql.CollectedField, obj *catalog.Rendition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rendition_downloadSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownloadSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rendition_downloadSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rendition", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _SearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
@@ -5254,6 +6846,137 @@ func (ec *executionContext) fieldContext_SearchFacets_years(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_encodingProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_encodingProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EncodingProgress(ctx, fc.Args["videoId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋdflixᚋdflixᚋservicesᚋplatformᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.EncodingProgress
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.EncodingProgress
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EncodingProgress) graphql.Marshaler {
+			return ec.marshalNEncodingProgress2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐEncodingProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_encodingProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EncodingProgress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_encodingProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Upload_id(ctx context.Context, field graphql.CollectedField, obj *model.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Upload_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Upload_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Upload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Upload_url(ctx context.Context, field graphql.CollectedField, obj *model.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Upload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Upload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Upload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Upload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Upload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Upload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Upload", field, false, false, "Time")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
@@ -5883,6 +7606,38 @@ func (ec *executionContext) _Video_myTags(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Video_myTags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Video", field, true, true, "String")
+}
+
+func (ec *executionContext) _Video_media(ctx context.Context, field graphql.CollectedField, obj *catalog.Video) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Video_media(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Video().Media(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Media) graphql.Marshaler {
+			return ec.marshalOMedia2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMedia(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Video_media(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Video",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Media(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _VideoConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.VideoConnection) (ret graphql.Marshaler) {
@@ -8001,6 +9756,107 @@ func (ec *executionContext) _DeadLetter(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var downloadImplementors = []string{"Download"}
+
+func (ec *executionContext) _Download(ctx context.Context, sel ast.SelectionSet, obj *model.Download) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, downloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Download")
+		case "url":
+			out.Values[i] = ec._Download_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Download_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._Download_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._Download_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var encodingProgressImplementors = []string{"EncodingProgress"}
+
+func (ec *executionContext) _EncodingProgress(ctx context.Context, sel ast.SelectionSet, obj *model.EncodingProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, encodingProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EncodingProgress")
+		case "videoId":
+			out.Values[i] = ec._EncodingProgress_videoId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mediaId":
+			out.Values[i] = ec._EncodingProgress_mediaId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._EncodingProgress_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percent":
+			out.Values[i] = ec._EncodingProgress_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._EncodingProgress_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var genreImplementors = []string{"Genre"}
 
 func (ec *executionContext) _Genre(ctx context.Context, sel ast.SelectionSet, obj *catalog.Genre) graphql.Marshaler {
@@ -8066,6 +9922,101 @@ func (ec *executionContext) _GenreFacet(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mediaImplementors = []string{"Media"}
+
+func (ec *executionContext) _Media(ctx context.Context, sel ast.SelectionSet, obj *model.Media) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mediaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Media")
+		case "id":
+			out.Values[i] = ec._Media_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Media_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percent":
+			out.Values[i] = ec._Media_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "filename":
+			out.Values[i] = ec._Media_filename(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._Media_size(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "durationSeconds":
+			out.Values[i] = ec._Media_durationSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "width":
+			out.Values[i] = ec._Media_width(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "height":
+			out.Values[i] = ec._Media_height(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "renditions":
+			out.Values[i] = ec._Media_renditions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "findings":
+			out.Values[i] = ec._Media_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._Media_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "posterUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Media_posterUrl(ctx, field, obj)
+				})
+		case "thumbnailsUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Media_thumbnailsUrl(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8270,6 +10221,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createUpload(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8306,6 +10264,97 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var playbackImplementors = []string{"Playback"}
+
+func (ec *executionContext) _Playback(ctx context.Context, sel ast.SelectionSet, obj *model.Playback) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, playbackImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Playback")
+		case "manifestUrl":
+			out.Values[i] = ec._Playback_manifestUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Playback_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "renditions":
+			out.Values[i] = ec._Playback_renditions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var qualityFindingImplementors = []string{"QualityFinding"}
+
+func (ec *executionContext) _QualityFinding(ctx context.Context, sel ast.SelectionSet, obj *catalog.Finding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, qualityFindingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QualityFinding")
+		case "check":
+			out.Values[i] = ec._QualityFinding_check(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._QualityFinding_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._QualityFinding_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._QualityFinding_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -8410,6 +10459,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_castMembers(ctx, field)
 				})
+		case "playback":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_playback(ctx, field)
+				})
+		case "download":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_download(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -8423,6 +10484,64 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renditionImplementors = []string{"Rendition"}
+
+func (ec *executionContext) _Rendition(ctx context.Context, sel ast.SelectionSet, obj *catalog.Rendition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renditionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rendition")
+		case "name":
+			out.Values[i] = ec._Rendition_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "width":
+			out.Values[i] = ec._Rendition_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "height":
+			out.Values[i] = ec._Rendition_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bandwidth":
+			out.Values[i] = ec._Rendition_bandwidth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "codecs":
+			out.Values[i] = ec._Rendition_codecs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "downloadSize":
+			out.Values[i] = ec._Rendition_downloadSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8513,6 +10632,69 @@ func (ec *executionContext) _SearchFacets(ctx context.Context, sel ast.Selection
 			}
 		case "years":
 			out.Values[i] = ec._SearchFacets_years(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "encodingProgress":
+		return ec._Subscription_encodingProgress(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
+var uploadImplementors = []string{"Upload"}
+
+func (ec *executionContext) _Upload(ctx context.Context, sel ast.SelectionSet, obj *model.Upload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, uploadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Upload")
+		case "id":
+			out.Values[i] = ec._Upload_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._Upload_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Upload_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8756,6 +10938,12 @@ func (ec *executionContext) _Video(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Video_myTags(ctx, field, obj)
+				})
+		case "media":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Video_media(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9446,6 +11634,36 @@ func (ec *executionContext) marshalNDeadLetter2ᚖgithubᚗcomᚋdflixᚋdflix�
 	return ec._DeadLetter(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDownload2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDownload(ctx context.Context, sel ast.SelectionSet, v *model.Download) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Download!")
+		return graphql.Null
+	}
+	return ec._Download(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEncodingProgress2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐEncodingProgress(ctx context.Context, sel ast.SelectionSet, v *model.EncodingProgress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EncodingProgress!")
+		return graphql.Null
+	}
+	return ec._EncodingProgress(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) marshalNGenre2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐGenreᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Genre) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -9522,6 +11740,50 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt642int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int64!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNMediaStatus2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐMediaStatus(ctx context.Context, v any) (catalog.MediaStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMediaStatus2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐMediaStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMediaStatus2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐMediaStatus(ctx context.Context, sel ast.SelectionSet, v catalog.MediaStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMediaStatus2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐMediaStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MediaStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMediaStatus2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐMediaStatus = map[string]catalog.MediaStatus{
+		"PENDING":    catalog.MediaPending,
+		"PROCESSING": catalog.MediaProcessing,
+		"READY":      catalog.MediaReady,
+		"FAILED":     catalog.MediaFailed,
+	}
+	marshalNMediaStatus2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐMediaStatus = map[catalog.MediaStatus]string{
+		catalog.MediaPending:    "PENDING",
+		catalog.MediaProcessing: "PROCESSING",
+		catalog.MediaReady:      "READY",
+		catalog.MediaFailed:     "FAILED",
+	}
+)
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -9530,9 +11792,81 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋdflixᚋdflixᚋg
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPlayback2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐPlayback(ctx context.Context, sel ast.SelectionSet, v *model.Playback) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Playback!")
+		return graphql.Null
+	}
+	return ec._Playback(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQualityFinding2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐFinding(ctx context.Context, sel ast.SelectionSet, v catalog.Finding) graphql.Marshaler {
+	return ec._QualityFinding(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNQualityFinding2ᚕgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Finding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQualityFinding2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐFinding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐRegisterInput(ctx context.Context, v any) (model.RegisterInput, error) {
 	res, err := ec.unmarshalInputRegisterInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRendition2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐRendition(ctx context.Context, sel ast.SelectionSet, v catalog.Rendition) graphql.Marshaler {
+	return ec._Rendition(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRendition2ᚕgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐRenditionᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Rendition) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRendition2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐRendition(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRendition2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐRenditionᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Rendition) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRendition2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐRendition(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRendition2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐRendition(ctx context.Context, sel ast.SelectionSet, v *catalog.Rendition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Rendition!")
+		return graphql.Null
+	}
+	return ec._Rendition(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋdflixᚋdflixᚋservicesᚋplatformᚐRole(ctx context.Context, v any) (platform.Role, error) {
@@ -9647,6 +11981,14 @@ func (ec *executionContext) unmarshalNUpdateCategoryInput2githubᚗcomᚋdflix�
 func (ec *executionContext) unmarshalNUpdateVideoInput2githubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐUpdateVideoInput(ctx context.Context, v any) (model.UpdateVideoInput, error) {
 	res, err := ec.unmarshalInputUpdateVideoInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐUpload(ctx context.Context, sel ast.SelectionSet, v *model.Upload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Upload!")
+		return graphql.Null
+	}
+	return ec._Upload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2githubᚗcomᚋdflixᚋdflixᚋservicesᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v auth.User) graphql.Marshaler {
@@ -10099,6 +12441,17 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalOFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
 	res, err := model.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10173,6 +12526,37 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt642int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt642int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(v)
+	return res
+}
+
+func (ec *executionContext) marshalOMedia2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMedia(ctx context.Context, sel ast.SelectionSet, v *model.Media) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Media(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
 	return res
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/dflix/dflix/bff/authn"
 	"github.com/dflix/dflix/bff/loader"
+	"github.com/dflix/dflix/graph/model"
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
@@ -52,6 +53,22 @@ type Catalog interface {
 	RemoveTags(ctx context.Context, req catalog.RemoveTagsRequest) (catalog.RemoveTagsResponse, error)
 }
 
+// Media is what the resolvers need for uploads, playback and encoding
+// progress: the BFF's media gateway. Its methods authorize the caller
+// themselves (playback and downloads need a visible, READY video; uploads
+// and progress an admin).
+type Media interface {
+	CreateUpload(ctx context.Context, caller platform.Caller, videoID, filename string, size int64) (model.Upload, error)
+	Playback(ctx context.Context, caller platform.Caller, videoID string) (model.Playback, error)
+	Download(ctx context.Context, caller platform.Caller, videoID, rendition string) (model.Download, error)
+	// WatchEncoding streams a video's media states until ctx ends or the
+	// media is READY or FAILED, when the channel is closed.
+	WatchEncoding(ctx context.Context, caller platform.Caller, videoID string) (<-chan model.EncodingProgress, error)
+	// PosterURL and ThumbnailsURL sign the images of a READY media.
+	PosterURL(videoID, mediaID string) string
+	ThumbnailsURL(videoID, mediaID string) string
+}
+
 // Resolver is the root of the resolvers. Resolvers are thin: they check the
 // GraphQL-level shape of their input, put the caller (from the context, set
 // by the BFF's authentication) into the service request, call the service
@@ -62,13 +79,22 @@ type Resolver struct {
 	accounts Accounts
 	catalog  Catalog
 	dead     platform.DeadLetters // nil: the deployment keeps none
+	media    Media                // nil: the deployment serves no media
 }
 
-// NewResolver returns the root resolver over the two services and the
-// dead-letter store, which may be nil (deadLetters and redriveDeadLetter are
-// then UNAVAILABLE).
-func NewResolver(accounts Accounts, cat Catalog, dead platform.DeadLetters) *Resolver {
-	return &Resolver{accounts: accounts, catalog: cat, dead: dead}
+// NewResolver returns the root resolver over the two services, the
+// dead-letter store and the media gateway. dead and media may be nil: their
+// fields are then UNAVAILABLE.
+func NewResolver(accounts Accounts, cat Catalog, dead platform.DeadLetters, media Media) *Resolver {
+	return &Resolver{accounts: accounts, catalog: cat, dead: dead, media: media}
+}
+
+// mediaGateway returns the media gateway, or UNAVAILABLE without one.
+func (r *Resolver) mediaGateway() (Media, error) {
+	if r.media == nil {
+		return nil, platform.Errorf(platform.KindUnavailable, "this deployment serves no media")
+	}
+	return r.media, nil
 }
 
 // caller is who makes the current request (zero: anonymous).

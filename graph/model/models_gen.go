@@ -60,6 +60,23 @@ type DeadLetter struct {
 	Payload string `json:"payload"`
 }
 
+// A signed, short-lived URL of a whole rendition as one MP4 file.
+type Download struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Filename  string    `json:"filename"`
+	Size      int64     `json:"size"`
+}
+
+// A step of a video's media through the encoder.
+type EncodingProgress struct {
+	VideoID string              `json:"videoId"`
+	MediaID string              `json:"mediaId"`
+	Status  catalog.MediaStatus `json:"status"`
+	Percent float64             `json:"percent"`
+	Reason  *string             `json:"reason,omitempty"`
+}
+
 type GenreFacet struct {
 	Genre *catalog.Genre `json:"genre"`
 	Count int            `json:"count"`
@@ -73,6 +90,14 @@ type PageInfo struct {
 	HasNextPage bool `json:"hasNextPage"`
 	// The cursor of the last edge; pass it as `after` for the next page.
 	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+// A signed, short-lived way to play a video.
+type Playback struct {
+	// The HLS master playlist; its relative playlist and segment URLs inherit its token.
+	ManifestURL string               `json:"manifestUrl"`
+	ExpiresAt   time.Time            `json:"expiresAt"`
+	Renditions  []*catalog.Rendition `json:"renditions"`
 }
 
 type Query struct {
@@ -89,6 +114,9 @@ type SearchFacets struct {
 	Categories []*CategoryFacet `json:"categories"`
 	Genres     []*GenreFacet    `json:"genres"`
 	Years      []*YearFacet     `json:"years"`
+}
+
+type Subscription struct {
 }
 
 type UpdateCastMemberInput struct {
@@ -112,6 +140,14 @@ type UpdateVideoInput struct {
 	GenreIds        []string           `json:"genreIds,omitempty"`
 	CastIds         []string           `json:"castIds,omitempty"`
 	Tags            []string           `json:"tags,omitempty"`
+}
+
+// Where to send a video's bytes: a tus 1.0 resumable upload.
+type Upload struct {
+	ID string `json:"id"`
+	// The tus upload URL: HEAD for the offset, PATCH the bytes from there.
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 type UserConnection struct {

@@ -1,0 +1,27 @@
+// Package media serves what the encoder produced (HLS playlists and
+// segments, posters, thumbnails, whole-file MP4 downloads) from the Blob
+// port, behind short-lived signed URLs.
+//
+// Why signed URLs: a video player fetches a master playlist, then rendition
+// playlists, then hundreds of segments, by relative URL and without the
+// viewer's bearer token (hls.js, Safari's native player, a download link, an
+// <img>). So the BFF checks the viewer's entitlement once, when GraphQL asks
+// for a playback URL, and returns a URL whose path carries a token:
+// "/media/<token>/master.m3u8". Relative URLs in the playlists resolve under
+// the same token, so every segment inherits the permission, and nothing but
+// the token is needed to fetch it until it expires.
+//
+// The token is base64url(compact JSON claims) "." base64url(HMAC-SHA256),
+// the claims naming the video, the media (its content hash), the kind of
+// access (the HLS ladder, the still images, or one rendition's download) and
+// the expiry in Unix seconds. The HMAC key is 32 random bytes kept in the
+// BFF's State (LoadKey), created by the first replica and shared by all, so
+// a URL signed by one replica is served by any. Since the media id is in the
+// signed claims and the path below the token cannot climb out of that
+// media's folder, a token for one video can never read another's files.
+//
+// Gateway serves the files with HTTP range requests (single, open-ended,
+// suffix and multi-range), conditional requests and caching that lasts at
+// most as long as the token: media files are immutable under a content
+// hash, but the URL stops working when the token expires.
+package media

@@ -1,0 +1,122 @@
+package media_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dflix/dflix/bff/media"
+	"github.com/dflix/dflix/services/platform/embedded"
+)
+
+// Two media: A is the one tokens are signed for, B another video's.
+const (
+	mediaA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	mediaB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+)
+
+// testClock is a clock that tests move by hand.
+type testClock struct{ now atomic.Int64 }
+
+func newTestClock(t time.Time) *testClock {
+	c := &testClock{}
+	c.now.Store(t.UnixNano())
+	return c
+}
+
+func (c *testClock) Now() time.Time          { return time.Unix(0, c.now.Load()).UTC() }
+func (c *testClock) Advance(d time.Duration) { c.now.Add(int64(d)) }
+func (c *testClock) Set(t time.Time)         { c.now.Store(t.UnixNano()) }
+
+// fixture is a gateway over embedded blobs holding media A and B.
+type fixture struct {
+	t      *testing.T
+	blobs  *embedded.Blobs
+	clock  *testClock
+	signer *media.Signer
+	gw     *media.Gateway
+	files  map[string][]byte // blob key -> bytes
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	blobs, err := embedded.OpenBlobs(filepath.Join(t.TempDir(), "blobs"))
+	require.NoError(t, err)
+	clock := newTestClock(time.Date(2030, 5, 6, 10, 20, 30, 0, time.UTC))
+	signer, err := media.NewSigner(bytes.Repeat([]byte{7}, media.KeySize), clock.Now)
+	require.NoError(t, err)
+	f := &fixture{t: t, blobs: blobs, clock: clock, signer: signer, files: map[string][]byte{}}
+	f.gw = media.NewGateway(signer, blobs, nil)
+	for i, m := range []string{mediaA, mediaB} {
+		seed := uint64(i + 1)
+		f.put("media/"+m+"/source", randomBytes(5_000, seed))
+		f.put("media/"+m+"/hls/master.m3u8", []byte("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2800000\n720p/index.m3u8\n# "+m+"\n"))
+		f.put("media/"+m+"/hls/720p/index.m3u8", []byte("#EXTM3U\n#EXTINF:4.0,\nseg-00001.ts\n"))
+		f.put("media/"+m+"/hls/720p/seg-00001.ts", randomBytes(100_000, seed+10))
+		f.put("media/"+m+"/hls/720p/init.m4s", randomBytes(1_000, seed+20))
+		f.put("media/"+m+"/hls/poster.jpg", randomBytes(3_000, seed+30))
+		f.put("media/"+m+"/hls/thumbnails.jpg", randomBytes(4_000, seed+40))
+		f.put("media/"+m+"/hls/subs.vtt", []byte("WEBVTT\n"))
+		f.put("media/"+m+"/mp4/720p.mp4", randomBytes(200_000, seed+50))
+	}
+	return f
+}
+
+func (f *fixture) put(key string, data []byte) {
+	f.t.Helper()
+	_, err := f.blobs.Put(context.Background(), key, bytes.NewReader(data))
+	require.NoError(f.t, err)
+	f.files[key] = data
+}
+
+// get sends one request to h.
+func get(h http.Handler, method, target string, header http.Header) *http.Response {
+	r := httptest.NewRequest(method, target, nil)
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Result()
+}
+
+func body(t *testing.T, resp *http.Response) []byte {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return b
+}
+
+// dir returns the URL prefix "/media/<token>/" of a signed URL.
+func dir(url string) string {
+	return url[:len("/media/")+len(token(url))+1]
+}
+
+// token returns the token of a signed URL.
+func token(url string) string {
+	rest := url[len("/media/"):]
+	for i := range len(rest) {
+		if rest[i] == '/' {
+			return rest[:i]
+		}
+	}
+	return rest
+}
+
+func randomBytes(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.UintN(256))
+	}
+	return b
+}

@@ -1,0 +1,109 @@
+package media
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dflix/dflix/services/platform"
+)
+
+// The kinds of access a token grants.
+const (
+	// KindHLS grants the media's HLS folder: the master playlist and,
+	// relative to it, rendition playlists, segments, poster and thumbnails.
+	KindHLS = "hls"
+	// KindDownload grants one rendition's whole MP4.
+	KindDownload = "dl"
+	// KindPoster grants the still images only (poster.jpg and, beside it,
+	// thumbnails.jpg), so that a poster URL shown to anyone browsing the
+	// catalog does not open the video itself.
+	KindPoster = "img"
+)
+
+// maxToken bounds the length of a token in a URL.
+const maxToken = 1024
+
+// validName reports whether s may be a media id or rendition name in a
+// token: 1 to 128 ASCII letters, digits, '-' or '_', so that neither can
+// form a path of its own.
+func validName(s string) bool {
+	return len(s) >= 1 && len(s) <= 128 && !strings.ContainsFunc(s, func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '-' && r != '_'
+	})
+}
+
+// claims are what a token asserts.
+type claims struct {
+	Video     string `json:"v"`
+	Media     string `json:"m"`
+	Kind      string `json:"k"`
+	Rendition string `json:"r,omitempty"`
+	Expires   int64  `json:"e"` // Unix seconds
+}
+
+// sign returns the token for c: base64url(JSON claims) "." base64url of
+// the HMAC-SHA256 of the first part.
+func sign(key []byte, c claims) string {
+	data, _ := json.Marshal(c) // strings and an int: Marshal cannot fail
+	payload := base64.RawURLEncoding.EncodeToString(data)
+	return payload + "." + base64.RawURLEncoding.EncodeToString(mac(key, payload))
+}
+
+func mac(key []byte, payload string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(payload))
+	return m.Sum(nil)
+}
+
+// verify checks token's signature (in constant time), then its claims and
+// expiry against now.
+//
+// Errors: KindForbidden for a malformed, tampered or expired token.
+func verify(key []byte, token string, now time.Time) (claims, error) {
+	payload, sig, ok := strings.Cut(token, ".")
+	if !ok || len(token) > maxToken {
+		return claims{}, invalidToken(errors.New("malformed token"))
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, mac(key, payload)) {
+		return claims{}, invalidToken(errors.New("bad signature"))
+	}
+	data, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return claims{}, invalidToken(fmt.Errorf("decode claims: %w", err))
+	}
+	var c claims
+	if err := json.Unmarshal(data, &c); err != nil {
+		return claims{}, invalidToken(fmt.Errorf("decode claims: %w", err))
+	}
+	if err := c.check(); err != nil {
+		return claims{}, invalidToken(err)
+	}
+	if !now.Before(time.Unix(c.Expires, 0)) {
+		return claims{}, platform.E(platform.KindForbidden, "media link expired", nil)
+	}
+	return c, nil
+}
+
+// check validates signed claims (a key holder could still sign nonsense).
+func (c claims) check() error {
+	switch {
+	case !validName(c.Media):
+		return fmt.Errorf("bad media id %q", c.Media)
+	case c.Kind == KindDownload && !validName(c.Rendition):
+		return fmt.Errorf("bad rendition %q", c.Rendition)
+	case c.Kind != KindHLS && c.Kind != KindDownload && c.Kind != KindPoster:
+		return fmt.Errorf("bad kind %q", c.Kind)
+	}
+	return nil
+}
+
+func invalidToken(cause error) error {
+	return platform.E(platform.KindForbidden, "invalid media link", cause)
+}
