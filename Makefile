@@ -18,6 +18,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/dflix
 
 run: build
+	@scripts/infra.sh install ffmpeg
 	@echo "dflix: demo admin is $(DEMO_ADMIN_EMAIL) / $(DEMO_ADMIN_PASSWORD)"
 	DFLIX_ADMIN_EMAIL=$(DEMO_ADMIN_EMAIL) DFLIX_ADMIN_PASSWORD=$(DEMO_ADMIN_PASSWORD) \
 	DFLIX_LOG_FORMAT=text DFLIX_ADDR=$(ADDR) DFLIX_DATA_DIR=$(DATA_DIR) \
@@ -38,6 +39,7 @@ test: vet fmt-check generate-check test-deps
 
 test-deps:
 	@scripts/daprd.sh >/dev/null
+	scripts/infra.sh install ffmpeg
 	scripts/infra.sh up all
 
 vet:
@@ -55,8 +57,12 @@ generate-check:
 	$(GO) generate ./graph/...
 	@git diff --exit-code --stat -- graph/ || { echo "graph/: run 'make generate' and commit the result"; exit 1; }
 
+# The encoder's benchmarks encode a 1080p clip once per variant (-benchtime=1x):
+# CPU seconds per second of content, for docs/benchmarks.md.
 bench:
+	@scripts/infra.sh install ffmpeg
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./bff/... ./services/catalog/... | tee bench/go-bench.txt
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./services/encoder/ | tee bench/encoder-bench.txt
 
 clean:
 	rm -rf bin
@@ -81,5 +87,6 @@ infra-down:
 # Every service beside its own sidecar, from dapr/dapr.yaml, without the dapr
 # CLI. Ctrl-C stops everything.
 dapr-run: build
+	@scripts/infra.sh install ffmpeg
 	$(GO) build -o bin/daprrun ./cmd/daprrun
 	./bin/daprrun -f dapr/dapr.yaml -components $(COMPONENTS)

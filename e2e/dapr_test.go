@@ -34,15 +34,17 @@ func repoRoot(t *testing.T) string {
 	return filepath.Dir(filepath.Dir(file))
 }
 
-// TestDaprModeScenario runs the viewer scenario against bff, auth and catalog
-// as separate processes, each beside its own daprd, on each component set:
-// the broker and the databases change, the code does not.
+// TestDaprModeScenario runs the viewer and media scenarios against bff,
+// auth, catalog and encoder as separate processes, each beside its own
+// daprd, on each component set: the broker and the databases change, the
+// code does not.
 func TestDaprModeScenario(t *testing.T) {
 	root := daprBinaries(t)
 	for _, set := range daprSets {
 		t.Run(set, func(t *testing.T) {
 			startDaprRun(t, root, set)
 			viewerScenario(t, bffURL, fmt.Sprintf("-%s-%d", set, time.Now().UnixNano()))
+			mediaScenario(t, bffURL)
 		})
 	}
 }

@@ -44,6 +44,10 @@ func start(t *testing.T, dataDir string, extraArgs ...string) *instance {
 		"DFLIX_ARGON2_MEMORY_MIB=8",
 		"DFLIX_ADMIN_EMAIL="+adminEmail,
 		"DFLIX_ADMIN_PASSWORD="+adminPassword,
+		// --seed-demo would also encode the demo clips: only the media tests
+		// ask for that (--demo-media).
+		"DFLIX_DEMO_MEDIA=false",
+		"DFLIX_ENCODER_PRESET=ultrafast",
 	)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

@@ -5,6 +5,8 @@
 #
 #   scripts/infra.sh up|down|status|reset [TARGET...]
 #   scripts/infra.sh rundir          print the run dir
+#   scripts/infra.sh install TOOL... install tools from Debian packages when
+#                                    missing (ffmpeg: ffmpeg and ffprobe)
 #
 # TARGET is a server (redis, postgres, rabbitmq, mosquitto), a component set
 # (redis, rabbitmq-postgres, mqtt-sqlite) or all (the default).
@@ -39,7 +41,7 @@ now() { date +%s.%N; }
 since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 
 usage() {
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -437,6 +439,22 @@ mosquitto_reset() {
 
 # --- main ------------------------------------------------------------------------
 
+# install_tools TOOL...: the Debian packages behind tools, installed once.
+install_tools() {
+	local t pkgs=()
+	for t in "$@"; do
+		case $t in
+		ffmpeg | ffprobe) command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || pkgs+=(ffmpeg) ;;
+		*) die "unknown tool '$t' (want ffmpeg)" ;;
+		esac
+	done
+	((${#pkgs[@]})) || return 0
+	mkdir -p "$RUN_DIR"
+	exec 9>"$RUN_DIR/infra.lock"
+	flock 9
+	ensure_packages "${pkgs[@]}"
+}
+
 port_of() {
 	case $1 in
 	redis) echo "$REDIS_PORT" ;;
@@ -453,6 +471,10 @@ main() {
 	case $cmd in
 	rundir)
 		printf '%s\n' "$RUN_DIR"
+		return 0
+		;;
+	install)
+		install_tools "$@"
 		return 0
 		;;
 	up | down | status | reset) ;;

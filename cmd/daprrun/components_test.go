@@ -78,7 +78,7 @@ func TestComponentSetsAreInterchangeable(t *testing.T) {
 	}
 	want = append(want, "Component/pubsub", "Component/broadcast", "Component/blobs", "Resiliency/dflix",
 		"Subscription/catalog-user-deleted", "Subscription/bff-revocations", "Subscription/bff-cache", "Subscription/catalog-projection",
-		"Subscription/deadletters")
+		"Subscription/deadletters", "Subscription/encoder-uploads", "Subscription/catalog-media", "Subscription/bff-media")
 	sort.Strings(want)
 
 	for _, set := range []string{"redis", "rabbitmq-postgres", "mqtt-sqlite"} {

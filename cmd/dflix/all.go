@@ -11,13 +11,14 @@ import (
 	"sync"
 
 	"github.com/dflix/dflix/bff"
+	"github.com/dflix/dflix/bff/media"
 	"github.com/dflix/dflix/demo"
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
 )
 
-// runAll runs bff, auth and catalog in this process on embedded adapters.
+// runAll runs bff, auth, catalog and encoder in this process on embedded adapters.
 // The BFF holds the services themselves: no serialization, no hop.
 func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
@@ -46,11 +47,20 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return fmt.Errorf("start catalog: %w", err)
 	}
 	defer catSvc.Close()
-	srv, err := bff.New(bffConfig(cfg), bff.Deps{Auth: authSvc, Catalog: catSvc, DeadLetters: st.bus, Logger: log.With("service", "bff")})
+	encSvc, err := newEncoder(ctx, cfg, st.encoder, st.blobs, st.bus, "all-in-one", log)
+	if err != nil {
+		return err
+	}
+	key, err := media.LoadKey(ctx, st.bff)
+	if err != nil {
+		return fmt.Errorf("media signing key: %w", err)
+	}
+	srv, err := bff.New(bffConfig(cfg), bff.Deps{Auth: authSvc, Catalog: catSvc, DeadLetters: st.bus,
+		Blobs: st.blobs, State: st.bff, Publisher: st.bus, MediaKey: key, Logger: log.With("service", "bff")})
 	if err != nil {
 		return fmt.Errorf("start bff: %w", err)
 	}
-	if err := subscribeAll(ctx, st.bus, catSvc.Subscriptions(), srv.Subscriptions()); err != nil {
+	if err := subscribeAll(ctx, st.bus, catSvc.Subscriptions(), encSvc.Subscriptions(), srv.Subscriptions()); err != nil {
 		return err
 	}
 	if err := st.bus.Start(ctx); err != nil {
@@ -62,7 +72,7 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	var relays sync.WaitGroup
 	relayCtx, stopRelays := context.WithCancel(ctx)
 	defer func() { stopRelays(); relays.Wait() }()
-	for name, r := range map[string]interface{ Run(context.Context) error }{"auth": authSvc, "catalog": catSvc, "bff": srv} {
+	for name, r := range map[string]interface{ Run(context.Context) error }{"auth": authSvc, "catalog": catSvc, "encoder": encSvc, "bff": srv} {
 		relays.Go(func() {
 			if err := r.Run(relayCtx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("background loop stopped", "service", name, "err", err)
@@ -73,7 +83,29 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		log.Info("listening", "addr", addr, "target", cfg.Target, "data_dir", cfg.DataDir)
 		fmt.Fprintf(stdout, "dflix ready at %s\n", publicURL(addr))
 		fmt.Fprintf(stdout, "  GraphQL and GraphiQL: %s/graphql\n", publicURL(addr))
+		if cfg.SeedDemo && cfg.DemoMedia {
+			relays.Go(func() { seedDemoMedia(relayCtx, cfg, log, publicURL(addr)) })
+		}
 	})
+}
+
+// seedDemoMedia uploads the demo clips through the public API, as an admin
+// at a browser would: GraphQL createUpload, then tus. It runs beside the
+// server, so the platform is usable while the clips encode.
+func seedDemoMedia(ctx context.Context, cfg config, log *slog.Logger, baseURL string) {
+	c := &demo.Client{BaseURL: baseURL}
+	err := c.Login(ctx, cfg.AdminEmail, cfg.AdminPassword)
+	var n int
+	if err == nil {
+		n, err = demo.UploadMedia(ctx, demo.MediaConfig{Client: c, FFmpeg: cfg.FFmpeg, Dir: filepath.Join(cfg.DataDir, "demo-media"), Log: log})
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("demo media", "err", err)
+		}
+		return
+	}
+	log.Info("demo media ready", "uploaded", n)
 }
 
 func bffConfig(cfg config) bff.Config {
@@ -81,6 +113,7 @@ func bffConfig(cfg config) bff.Config {
 		ComplexityLimit: cfg.ComplexityMax,
 		DepthLimit:      cfg.DepthMax,
 		Introspection:   cfg.Introspection,
+		UploadMaxBytes:  cfg.UploadMaxBytes,
 	}
 }
 

@@ -32,6 +32,12 @@ type config struct {
 	DaprGRPCPort int
 	DaprAPIToken string
 	CacheTTL     time.Duration
+	// Media.
+	UploadMaxBytes     int64
+	EncoderConcurrency int
+	EncoderPreset      string
+	FFmpeg, FFprobe    string
+	DemoMedia          bool
 }
 
 // targets are the deployment shapes; only "all" runs without Dapr today.
@@ -81,6 +87,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	argonMiB := fs.Int("argon2-memory-mib", envInt("DFLIX_ARGON2_MEMORY_MIB", 19), "argon2id memory per password hash")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "time to finish in-flight requests on SIGTERM")
 	fs.DurationVar(&c.CacheTTL, "cache-ttl", 30*time.Second, "how long the BFF may keep a catalog read in Dapr mode (events drop entries sooner); 0 disables")
+	uploadMiB := fs.Int("upload-max-mib", envInt("DFLIX_UPLOAD_MAX_MIB", 10<<10), "largest media file an admin may upload, in MiB")
+	fs.IntVar(&c.EncoderConcurrency, "encoder-concurrency", envInt("DFLIX_ENCODER_CONCURRENCY", 1), "how many videos the encoder encodes at once")
+	fs.StringVar(&c.EncoderPreset, "encoder-preset", env("DFLIX_ENCODER_PRESET", ""), "x264 preset of the ladder (default: the encoder's)")
+	fs.StringVar(&c.FFmpeg, "ffmpeg", env("DFLIX_FFMPEG", "ffmpeg"), "the ffmpeg binary")
+	fs.StringVar(&c.FFprobe, "ffprobe", env("DFLIX_FFPROBE", "ffprobe"), "the ffprobe binary")
+	fs.BoolVar(&c.DemoMedia, "demo-media", envBool("DFLIX_DEMO_MEDIA", true), "with --seed-demo, generate a few clips with ffmpeg and upload them")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -105,6 +117,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--argon2-memory-mib must be at least 1")
 	}
 	c.ArgonMemoryKiB = uint32(*argonMiB) * 1024
+	if *uploadMiB < 1 || c.EncoderConcurrency < 1 {
+		return c, errors.New("--upload-max-mib and --encoder-concurrency must be at least 1")
+	}
+	c.UploadMaxBytes = int64(*uploadMiB) << 20
 	return c, nil
 }
 

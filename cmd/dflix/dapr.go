@@ -14,9 +14,11 @@ import (
 	"sync"
 
 	"github.com/dflix/dflix/bff"
+	"github.com/dflix/dflix/bff/media"
 	"github.com/dflix/dflix/demo"
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
+	"github.com/dflix/dflix/services/encoder"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/dapr"
 )
@@ -26,6 +28,7 @@ const (
 	authStore    = "auth-state"
 	catalogStore = "catalog-state"
 	bffStore     = "bff-state"
+	encoderStore = "encoder-state"
 )
 
 // systemAdmin is who seeds the demo catalog in Dapr mode, where the catalog
@@ -63,7 +66,9 @@ func runDapr(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 	case "catalog":
 		a, err = mountCatalog(ctx, cfg, log, sc, mux)
 	case "bff":
-		a, err = mountBFF(cfg, log, sc, mux)
+		a, err = mountBFF(ctx, cfg, log, sc, mux)
+	case "encoder":
+		a, err = mountEncoder(ctx, cfg, log, sc, mux)
 	default:
 		return fmt.Errorf("--target=%s is not built yet", cfg.Target)
 	}
@@ -153,11 +158,16 @@ func mountCatalog(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Si
 	return app{relays: []interface{ Run(context.Context) error }{svc}, close: svc.Close}, nil
 }
 
-func mountBFF(cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
+func mountBFF(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
 	inv := sc.Invoker()
-	dead, err := sc.DeadLetters(sc.State(bffStore))
+	state := sc.State(bffStore)
+	dead, err := sc.DeadLetters(state)
 	if err != nil {
 		return app{}, err
+	}
+	key, err := media.LoadKey(ctx, state)
+	if err != nil {
+		return app{}, fmt.Errorf("media signing key: %w", err)
 	}
 	bcfg := bffConfig(cfg)
 	bcfg.CacheTTL = cfg.CacheTTL
@@ -167,7 +177,9 @@ func mountBFF(cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux
 		DeadLetters: platform.FederatedDeadLetters{
 			"bff":         dead,
 			catalog.AppID: platform.NewRemoteDeadLetters(inv, catalog.AppID),
+			encoder.AppID: platform.NewRemoteDeadLetters(inv, encoder.AppID),
 		},
+		Blobs: sc.Blobs(), State: state, Publisher: sc.Publisher(), MediaKey: key,
 		Logger: log.With("service", "bff"),
 	})
 	if err != nil {
@@ -180,6 +192,39 @@ func mountBFF(cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux
 	// srv.Run catches up with the revocations auth published before this
 	// replica subscribed.
 	return app{relays: []interface{ Run(context.Context) error }{srv}}, nil
+}
+
+// mountEncoder runs the encoder: jobs in its own store, sources and
+// outputs through the blob binding. Its instance id is the host name, so a
+// restarted encoder (the same pod, the same machine) takes its interrupted
+// jobs up again at once; another instance waits for their leases to lapse.
+// The port tells apart replicas on one host.
+func mountEncoder(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
+	state := sc.State(encoderStore)
+	host, err := os.Hostname()
+	if err != nil {
+		return app{}, fmt.Errorf("encoder instance id: %w", err)
+	}
+	_, port, err := splitPort(cfg.Addr)
+	if err != nil {
+		return app{}, err
+	}
+	svc, err := newEncoder(ctx, cfg, state, sc.Blobs(), sc.Publisher(), fmt.Sprintf("encoder@%s:%d", host, port), log)
+	if err != nil {
+		return app{}, err
+	}
+	dead, err := sc.DeadLetters(state)
+	if err != nil {
+		return app{}, err
+	}
+	if err := subscribeAll(ctx, sc.Subscriber(), svc.Subscriptions()); err != nil {
+		return app{}, err
+	}
+	rpc := http.NewServeMux()
+	rpc.Handle("/", encoder.NewHandler(svc))
+	platform.DeadLetterRoutes(rpc, dead)
+	mux.Handle("/"+platform.RoutePrefix, rpc)
+	return app{relays: []interface{ Run(context.Context) error }{svc}}, nil
 }
 
 func splitPort(addr string) (string, int, error) {

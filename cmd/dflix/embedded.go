@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 
 	"github.com/dflix/dflix/services/auth"
+	"github.com/dflix/dflix/services/encoder"
+	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/embedded"
 )
 
@@ -15,7 +18,10 @@ import (
 type stores struct {
 	auth    *embedded.State
 	catalog *embedded.State
+	bff     *embedded.State
+	encoder *embedded.State
 	bus     *embedded.Bus
+	blobs   *embedded.Blobs
 }
 
 func openEmbedded(cfg config) (*stores, error) {
@@ -25,6 +31,18 @@ func openEmbedded(cfg config) (*stores, error) {
 		return nil, err
 	}
 	if s.catalog, err = embedded.OpenState(filepath.Join(cfg.DataDir, "catalog.db")); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	if s.bff, err = embedded.OpenState(filepath.Join(cfg.DataDir, "bff.db")); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	if s.encoder, err = embedded.OpenState(filepath.Join(cfg.DataDir, "encoder.db")); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	if s.blobs, err = embedded.OpenBlobs(filepath.Join(cfg.DataDir, "blobs")); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
@@ -41,13 +59,28 @@ func (s *stores) Close() error {
 	if s.bus != nil {
 		errs = append(errs, s.bus.Close())
 	}
-	if s.catalog != nil {
-		errs = append(errs, s.catalog.Close())
+	for _, st := range []*embedded.State{s.catalog, s.bff, s.encoder} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
 	}
 	if s.auth != nil {
 		errs = append(errs, s.auth.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// newEncoder builds the encoder on st. In one process the instance id is
+// fixed: a job this process ran when it died is taken up again at once.
+func newEncoder(ctx context.Context, cfg config, st platform.State, blobs platform.Blob, pub platform.Publisher, instance string, log *slog.Logger) (*encoder.Service, error) {
+	svc, err := encoder.New(ctx, encoder.Config{
+		FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, WorkDir: filepath.Join(cfg.DataDir, "encoder-work"),
+		Concurrency: cfg.EncoderConcurrency, Preset: cfg.EncoderPreset, InstanceID: instance,
+	}, st, blobs, pub, nil, log.With("service", "encoder"))
+	if err != nil {
+		return nil, fmt.Errorf("start encoder: %w", err)
+	}
+	return svc, nil
 }
 
 func newAuth(cfg config, st *stores, log *slog.Logger) (*auth.Service, error) {
