@@ -196,11 +196,7 @@ func TestEncodingProgressSubscription(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, _, err := dialGraphQL(t, s, "")
-	require.NoError(t, err)
-	defer c.CloseNow()
-	require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + s.admin.token}}))
-	require.Equal(t, "connection_ack", read(t, ctx, c).Type)
+	c := connectWS(t, ctx, s, s.admin.token)
 	require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{
 		"query":     `subscription($id: ID!) { encodingProgress(videoId: $id) { videoId mediaId status percent reason } }`,
 		"variables": map[string]any{"id": video}}}))
@@ -238,11 +234,7 @@ func TestEncodingProgressIsForAdmins(t *testing.T) {
 	s := newStack(t, stackOptions{serveTCP: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, _, err := dialGraphQL(t, s, "")
-	require.NoError(t, err)
-	defer c.CloseNow()
-	require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + s.viewer.token}}))
-	require.Equal(t, "connection_ack", read(t, ctx, c).Type)
+	c := connectWS(t, ctx, s, s.viewer.token)
 	require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{
 		"query": `subscription($id: ID!) { encodingProgress(videoId: $id) { status } }`, "variables": map[string]any{"id": s.fixture.video}}}))
 	m := read(t, ctx, c)

@@ -36,6 +36,19 @@ func dialGraphQL(t *testing.T, s *stack, origin string) (*websocket.Conn, *http.
 	return websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: header})
 }
 
+// connectWS opens the websocket as a non-browser client, sends
+// connection_init with the token and waits for the ack. The connection is
+// closed at the end of the test.
+func connectWS(t *testing.T, ctx context.Context, s *stack, token string) *websocket.Conn {
+	t.Helper()
+	c, _, err := dialGraphQL(t, s, "")
+	require.NoError(t, err)
+	t.Cleanup(func() { c.CloseNow() })
+	require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + token}}))
+	require.Equal(t, "connection_ack", read(t, ctx, c).Type)
+	return c
+}
+
 // read returns the next message that is not a keep-alive ping.
 func read(t *testing.T, ctx context.Context, c *websocket.Conn) wsMessage {
 	t.Helper()
@@ -112,11 +125,7 @@ func TestWebsocketRevokedMidConnection(t *testing.T) {
 	s := newStack(t, stackOptions{serveTCP: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, _, err := dialGraphQL(t, s, "")
-	require.NoError(t, err)
-	defer c.CloseNow()
-	require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": map[string]any{"token": s.viewer.token}}))
-	require.Equal(t, "connection_ack", read(t, ctx, c).Type)
+	c := connectWS(t, ctx, s, s.viewer.token)
 
 	me := func(id string) gqlResult {
 		require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": "{ me { id } }"}}))

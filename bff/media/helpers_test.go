@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/dflix/dflix/bff/media"
 	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // Two media: A is the one tokens are signed for, B another video's.
@@ -58,15 +58,15 @@ func newFixture(t *testing.T) *fixture {
 	f.gw = media.NewGateway(signer, blobs, nil)
 	for i, m := range []string{mediaA, mediaB} {
 		seed := uint64(i + 1)
-		f.put("media/"+m+"/source", randomBytes(5_000, seed))
+		f.put("media/"+m+"/source", platformtest.RandomBytes(5_000, seed))
 		f.put("media/"+m+"/hls/master.m3u8", []byte("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2800000\n720p/index.m3u8\n# "+m+"\n"))
 		f.put("media/"+m+"/hls/720p/index.m3u8", []byte("#EXTM3U\n#EXTINF:4.0,\nseg-00001.ts\n"))
-		f.put("media/"+m+"/hls/720p/seg-00001.ts", randomBytes(100_000, seed+10))
-		f.put("media/"+m+"/hls/720p/init.m4s", randomBytes(1_000, seed+20))
-		f.put("media/"+m+"/hls/poster.jpg", randomBytes(3_000, seed+30))
-		f.put("media/"+m+"/hls/thumbnails.jpg", randomBytes(4_000, seed+40))
+		f.put("media/"+m+"/hls/720p/seg-00001.ts", platformtest.RandomBytes(100_000, seed+10))
+		f.put("media/"+m+"/hls/720p/init.m4s", platformtest.RandomBytes(1_000, seed+20))
+		f.put("media/"+m+"/hls/poster.jpg", platformtest.RandomBytes(3_000, seed+30))
+		f.put("media/"+m+"/hls/thumbnails.jpg", platformtest.RandomBytes(4_000, seed+40))
 		f.put("media/"+m+"/hls/subs.vtt", []byte("WEBVTT\n"))
-		f.put("media/"+m+"/mp4/720p.mp4", randomBytes(200_000, seed+50))
+		f.put("media/"+m+"/mp4/720p.mp4", platformtest.RandomBytes(200_000, seed+50))
 	}
 	return f
 }
@@ -110,13 +110,4 @@ func token(url string) string {
 		}
 	}
 	return rest
-}
-
-func randomBytes(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, seed+1))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.UintN(256))
-	}
-	return b
 }

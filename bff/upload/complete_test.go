@@ -14,6 +14,7 @@ import (
 
 	"github.com/dflix/dflix/bff/upload"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // crashingState fails the first write that records an event (the
@@ -62,7 +63,7 @@ func TestInterruptedCompletionIsFinished(t *testing.T) {
 				crash.State = d.State
 				d.State = crash
 			})
-			data := randomBytes(2_500, 11)
+			data := platformtest.RandomBytes(2_500, 11)
 			up := f.create(int64(len(data)))
 
 			code, _ := status(t, f.patch(f.srv, up.URL, 0, bytes.NewReader(data), int64(len(data))))

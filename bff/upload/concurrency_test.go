@@ -13,6 +13,7 @@ import (
 
 	"github.com/dflix/dflix/bff/upload"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // gatedBlobs holds the first Put of a part, once its bytes are read, until
@@ -42,7 +43,7 @@ func (g *gatedBlobs) Put(ctx context.Context, key string, r io.Reader) (int64, e
 
 func TestConcurrentPatchesOnTwoReplicas(t *testing.T) {
 	f := newFixture(t, upload.Config{PartSize: testPart})
-	data := randomBytes(1_500, 5)
+	data := platformtest.RandomBytes(1_500, 5)
 	up := f.create(int64(len(data)))
 	gated := newGatedBlobs(f.deps.Blobs)
 	deps := f.deps
@@ -71,7 +72,7 @@ func TestConcurrentPatchesOnTwoReplicas(t *testing.T) {
 
 func TestConcurrentPatchesOnOneReplicaAreSerialized(t *testing.T) {
 	f := newFixture(t, upload.Config{PartSize: testPart})
-	data := randomBytes(1_500, 6)
+	data := platformtest.RandomBytes(1_500, 6)
 	up := f.create(int64(len(data)))
 	gated := newGatedBlobs(f.deps.Blobs)
 	deps := f.deps

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dflix/dflix/bff/upload"
 	"github.com/dflix/dflix/services/encoder"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 const testPart = 1000
@@ -29,7 +30,7 @@ func TestUploadInChunks(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, upload.Config{PartSize: testPart})
-			data := randomBytes(10_500, uint64(i))
+			data := platformtest.RandomBytes(10_500, uint64(i))
 			up := f.create(int64(len(data)))
 			off := 0
 			for _, n := range tt.chunks {
@@ -86,7 +87,7 @@ func (b *breakingReader) Read([]byte) (int, error) { return 0, errors.New("conne
 
 func TestResumeAfterBrokenConnection(t *testing.T) {
 	f := newFixture(t, upload.Config{PartSize: testPart})
-	data := randomBytes(5_000, 7)
+	data := platformtest.RandomBytes(5_000, 7)
 	up := f.create(int64(len(data)))
 
 	// The connection drops in the middle of the third part.
@@ -111,7 +112,7 @@ func TestResumeAfterBrokenConnection(t *testing.T) {
 
 func TestSameFileTwiceIsStoredOnce(t *testing.T) {
 	f := newFixture(t, upload.Config{PartSize: testPart})
-	data := randomBytes(3_500, 3)
+	data := platformtest.RandomBytes(3_500, 3)
 	first := f.create(int64(len(data)))
 	second, err := f.srv.Create(t.Context(), upload.CreateRequest{VideoID: "video-2", Filename: "movie.mp4", Size: int64(len(data))})
 	require.NoError(t, err)

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -188,15 +187,6 @@ func (f *fixture) readBlob(key string) []byte {
 	defer func() { _ = rc.Close() }()
 	b, err := io.ReadAll(rc)
 	require.NoError(f.t, err)
-	return b
-}
-
-func randomBytes(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, seed+1))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.UintN(256))
-	}
 	return b
 }
 

@@ -12,11 +12,12 @@ import (
 
 	"github.com/dflix/dflix/bff/upload"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 func TestExpiredUploadIsGoneThenSwept(t *testing.T) {
 	f := newFixture(t, upload.Config{PartSize: testPart, Expiry: time.Hour})
-	data := randomBytes(2_000, 9)
+	data := platformtest.RandomBytes(2_000, 9)
 	up := f.create(int64(len(data)))
 	keep := f.create(10)
 
@@ -67,7 +68,7 @@ func TestCompletedRecordIsSweptAndSourceKept(t *testing.T) {
 
 func TestTerminate(t *testing.T) {
 	f := newFixture(t, upload.Config{PartSize: testPart})
-	data := randomBytes(3_000, 4)
+	data := platformtest.RandomBytes(3_000, 4)
 	up := f.create(int64(len(data)))
 	code, _ := status(t, f.patch(f.srv, up.URL, 0, bytes.NewReader(data[:2_000]), 2_000))
 	require.Equal(t, http.StatusNoContent, code)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dflix/dflix/bff/upload"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // heapWatch keeps the highest HeapInuse seen, sampled every few MiB read.
@@ -50,7 +51,7 @@ type generator struct {
 }
 
 func newGenerator(size int64, watch *heapWatch) *generator {
-	return &generator{left: size, block: randomBytes(1<<20+17, 42), sum: sha256.New(), watch: watch}
+	return &generator{left: size, block: platformtest.RandomBytes(1<<20+17, 42), sum: sha256.New(), watch: watch}
 }
 
 func (g *generator) Read(p []byte) (int, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dflix/dflix/bff/upload"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // TestOverTheNetwork plays what tus-js-client does, over real connections:
@@ -22,7 +23,7 @@ func TestOverTheNetwork(t *testing.T) {
 	f := newFixture(t, upload.Config{PartSize: testPart})
 	srv := httptest.NewServer(f.srv)
 	t.Cleanup(srv.Close)
-	data := randomBytes(4_200, 21)
+	data := platformtest.RandomBytes(4_200, 21)
 
 	req := newRequest(t, http.MethodPost, srv.URL+"/uploads/", nil, "Upload-Length", strconv.Itoa(len(data)),
 		"Upload-Metadata", "filename "+b64("movie.mp4")+",filetype "+b64("video/mp4")+",videoId "+b64("video-1"),

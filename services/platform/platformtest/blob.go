@@ -25,7 +25,7 @@ func TestBlob(t *testing.T, newBlob func(t *testing.T) platform.Blob, opts ...Bl
 	for _, opt := range opts {
 		opt(&o)
 	}
-	big := sync.OnceValue(func() []byte { return randomBytes(largeBlobSize) })
+	big := sync.OnceValue(func() []byte { return RandomBytes(largeBlobSize, 1) })
 	cases := []struct {
 		name string
 		run  func(t *testing.T, b platform.Blob, ns string)

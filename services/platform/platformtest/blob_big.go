@@ -3,6 +3,7 @@ package platformtest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -40,10 +41,13 @@ func seekData(data []byte, chunk int) []byte {
 	return data[:min(len(data), 16*chunk+1234)]
 }
 
-// randomBytes returns n bytes of a seeded random stream.
-func randomBytes(n int) []byte {
+// RandomBytes returns n bytes of a random stream seeded with seed: the
+// same arguments give the same bytes, so test data is reproducible.
+func RandomBytes(n int, seed uint64) []byte {
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
 	data := make([]byte, n)
-	_, _ = rand.NewChaCha8([32]byte{'d', 'f', 'l', 'i', 'x'}).Read(data)
+	_, _ = rand.NewChaCha8(key).Read(data)
 	return data
 }
 
