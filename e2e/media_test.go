@@ -207,6 +207,7 @@ func checkLadder(t *testing.T, base string, admin *client, video, source, dataDi
 		require.Equal(t, http.StatusOK, code)
 		segments, durations := playlistEntries(body)
 		require.NotEmpty(t, segments)
+		wantHeight := mustAtoi(t, strings.TrimSuffix(strings.Split(variant, "/")[0], "p"))
 		joined := filepath.Join(tmp, strings.ReplaceAll(variant, "/", "_")+".ts")
 		f, err := os.Create(joined)
 		require.NoError(t, err)
@@ -215,6 +216,7 @@ func checkLadder(t *testing.T, base string, admin *client, video, source, dataDi
 			code, data, hdr := fetch(t, base, resolve(playlistURL, seg), nil)
 			require.Equal(t, http.StatusOK, code)
 			assert.Equal(t, "video/mp2t", hdr.Get("Content-Type"))
+			checkSegment(t, filepath.Join(tmp, "segment.ts"), data, wantHeight)
 			_, err = f.Write(data)
 			require.NoError(t, err)
 		}
@@ -224,11 +226,24 @@ func checkLadder(t *testing.T, base string, admin *client, video, source, dataDi
 		acodec, _, _ := p.codec("audio")
 		assert.Equal(t, "h264", vcodec, variant)
 		assert.Equal(t, "aac", acodec, variant)
-		assert.Equal(t, mustAtoi(t, strings.TrimSuffix(strings.Split(variant, "/")[0], "p")), height, variant)
+		assert.Equal(t, wantHeight, height, variant)
 		assert.InDelta(t, want, p.duration(t), 0.5, "%s lasts as long as the source", variant)
 	}
 	checkRanges(t, base, out.Playback.ManifestURL, variants[0], mediaDir(dataDir, out.Video.Media.ID))
 	checkDownload(t, base, viewer, video)
+}
+
+// checkSegment probes one segment on its own: H.264 at the rendition's
+// height, with AAC audio.
+func checkSegment(t *testing.T, path string, data []byte, height int) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	p := ffprobe(t, path)
+	vcodec, _, h := p.codec("video")
+	acodec, _, _ := p.codec("audio")
+	assert.Equal(t, "h264", vcodec)
+	assert.Equal(t, "aac", acodec)
+	assert.Equal(t, height, h)
 }
 
 // checkRanges fetches byte ranges of a segment and compares them with the
