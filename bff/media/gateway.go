@@ -33,6 +33,9 @@ type object struct {
 	key        string
 	claims     claims
 	attachment string // the file name to save a download as, else ""
+	// maxHeight > 0 asks for the master playlist without the variants
+	// above it.
+	maxHeight int
 }
 
 // ServeHTTP serves GET and HEAD (else 405) of "/media/<token>/<path>"
@@ -76,7 +79,13 @@ func (g *Gateway) resolve(urlPath string) (object, error) {
 	obj := object{claims: c}
 	switch c.Kind {
 	case KindHLS:
+		if err := checkHeight(c, rel); err != nil {
+			return object{}, err
+		}
 		obj.key = "media/" + c.Media + "/hls/" + rel
+		if rel == masterPlaylist {
+			obj.maxHeight = c.MaxHeight
+		}
 	case KindPoster:
 		if rel != "poster.jpg" && rel != "thumbnails.jpg" {
 			return object{}, platform.E(platform.KindForbidden, "this link grants the poster and thumbnails only", nil)

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -38,7 +39,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, obj object) erro
 		h.Set("Content-Disposition", disposition(obj.attachment))
 	}
 	rs, ok := rc.(io.ReadSeeker)
-	if !ok {
+	if obj.maxHeight > 0 {
+		if rs, err = filtered(rc, obj); err != nil {
+			return err
+		}
+	} else if !ok {
 		return g.stream(w, r, obj.key, rc)
 	}
 	size, err := rs.Seek(0, io.SeekEnd)
@@ -52,6 +57,24 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, obj object) erro
 	h.Set("ETag", etag(obj.key, size))
 	http.ServeContent(w, r, "", time.Time{}, rs)
 	return nil
+}
+
+// maxPlaylist bounds a master playlist read into memory to be filtered.
+const maxPlaylist = 1 << 20
+
+// filtered reads a master playlist and leaves out the variants above the
+// token's height.
+//
+// Errors: KindInternal for an unreadable or oversized playlist.
+func filtered(rc io.Reader, obj object) (io.ReadSeeker, error) {
+	data, err := io.ReadAll(io.LimitReader(rc, maxPlaylist+1))
+	if err == nil && len(data) > maxPlaylist {
+		err = fmt.Errorf("larger than %d bytes", maxPlaylist)
+	}
+	if err != nil {
+		return nil, platform.E(platform.KindInternal, "internal error", fmt.Errorf("media: read %s: %w", obj.key, err))
+	}
+	return bytes.NewReader(filterMaster(data, obj.maxHeight)), nil
 }
 
 // stream writes a blob that cannot seek as a whole: no ranges, but a

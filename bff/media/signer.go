@@ -38,10 +38,11 @@ func NewSigner(key []byte, clock platform.Clock) (*Signer, error) {
 
 // PlaybackURL returns the root-relative URL of the media's HLS master
 // playlist, "/media/<token>/master.m3u8", valid for ttl; the playlists and
-// segments it refers to are served under the same token.
-func (s *Signer) PlaybackURL(videoID, mediaID string, ttl time.Duration) (string, time.Time) {
+// segments it refers to are served under the same token. A positive
+// maxHeight limits it to the renditions at or below that height.
+func (s *Signer) PlaybackURL(videoID, mediaID string, maxHeight int, ttl time.Duration) (string, time.Time) {
 	exp := expiry(s.clock().Add(ttl))
-	token := sign(s.key, claims{Video: videoID, Media: mediaID, Kind: KindHLS, Expires: exp.Unix()})
+	token := sign(s.key, claims{Video: videoID, Media: mediaID, Kind: KindHLS, MaxHeight: max(maxHeight, 0), Expires: exp.Unix()})
 	return Prefix + token + "/master.m3u8", exp
 }
 

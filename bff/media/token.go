@@ -44,7 +44,11 @@ type claims struct {
 	Media     string `json:"m"`
 	Kind      string `json:"k"`
 	Rendition string `json:"r,omitempty"`
-	Expires   int64  `json:"e"` // Unix seconds
+	// MaxHeight, when set, limits an hls token to the renditions at or
+	// below that height (the viewer's plan): the master playlist lists no
+	// others and their files are refused.
+	MaxHeight int   `json:"h,omitempty"`
+	Expires   int64 `json:"e"` // Unix seconds
 }
 
 // sign returns the token for c: base64url(JSON claims) "." base64url of
