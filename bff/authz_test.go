@@ -1,6 +1,7 @@
 package bff_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -11,6 +12,8 @@ import (
 	"github.com/dflix/dflix/bff"
 	"github.com/dflix/dflix/graph"
 	"github.com/dflix/dflix/services/catalog"
+	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/subscription"
 )
 
 const (
@@ -59,6 +62,36 @@ func idVar(make func(s *stack) string) func(*testing.T, *stack, string) (string,
 	return withVars(func(_ *testing.T, s *stack) map[string]any { return map[string]any{"id": make(s)} })
 }
 
+// freshMember returns a setup that makes a new user of the role, subscribed
+// to the fixture plan (and canceled) as asked, with the plan id as $p.
+func freshMember(subscribed, canceled bool) func(*testing.T, *stack, string) (string, map[string]any) {
+	return func(t *testing.T, s *stack, role string) (string, map[string]any) {
+		vars := map[string]any{"p": s.fixture.plan, "c": map[string]any{"number": testCard.Number, "expMonth": 12, "expYear": 2040, "cvc": "123"}}
+		email := strings.ReplaceAll(unique("member"+role), " ", "") + "@dflix.test"
+		var who session
+		switch role {
+		case viewer:
+			who = s.register(email)
+		case admin:
+			who = s.ensureAdmin(email)
+		default:
+			return "", vars
+		}
+		c := platform.Caller{UserID: who.id, Role: platform.RoleViewer}
+		if role == admin {
+			c.Role = platform.RoleAdmin
+		}
+		if subscribed {
+			s.subscribe(c, s.fixture.plan)
+		}
+		if canceled {
+			_, err := s.billing.Cancel(context.Background(), subscription.CancelRequest{Caller: c})
+			require.NoError(t, err)
+		}
+		return who.token, vars
+	}
+}
+
 func authzCases() []authzCase {
 	fixtureVideo := idVar(func(s *stack) string { return s.fixture.video })
 	freshVideo := idVar(func(s *stack) string { return s.newVideo(unique("Fresh"), true) })
@@ -84,6 +117,12 @@ func authzCases() []authzCase {
 		{"Query.castMembers", `{ castMembers(type: ACTOR) { id name type } }`, nil, public},
 		{"Query.users", `{ users(first: 5) { totalCount edges { cursor node { id email role } } pageInfo { hasNextPage endCursor } } }`, nil, adminsOnly},
 		{"Query.deadLetters", deadLettersQuery, nil, adminsOnly},
+		{"Query.plans", `{ plans { id name priceMinor currency period trialDays maxResolution maxStreams active } }`, nil, public},
+		{"Query.mySubscription", `{ mySubscription { status plan { name } nextPlan { name } paymentMethod { brand last4 } currentPeriodEnd trialEnd nextRetryAt } }`, nil, signedIn},
+		{"Query.invoices", `{ invoices(first: 5) { totalCount edges { cursor node { id status amountMinor currency plan { name } } } pageInfo { hasNextPage } } }`, nil, signedIn},
+		{"Query.subscriptions", `{ subscriptions(first: 5, filter: {status: ACTIVE}) { totalCount edges { cursor node { userId status plan { name } } } } }`, nil, adminsOnly},
+		{"Query.continueWatching", `{ continueWatching(first: 5) { video { id title } positionSeconds finished } }`, nil, signedIn},
+		{"Query.watchHistory", `{ watchHistory(first: 5) { totalCount edges { cursor node { video { id } positionSeconds } } } }`, nil, signedIn},
 		{"Query.playback", `query($id: ID!) { playback(videoId: $id) { manifestUrl expiresAt renditions { name width height bandwidth codecs downloadSize } } }`, fixtureVideo, signedIn},
 		{"Query.download", `query($id: ID!) { download(videoId: $id, rendition: "720p") { url expiresAt filename size } }`, fixtureVideo, signedIn},
 
@@ -127,6 +166,20 @@ func authzCases() []authzCase {
 		{"Mutation.setUserRole", `mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id role } }`, freshUser, adminsOnly},
 		{"Mutation.deleteUser", `mutation($id: ID!) { deleteUser(userId: $id) }`, freshUser, adminsOnly},
 		{"Mutation.redriveDeadLetter", redriveMutation, freshDeadLetter, adminsOnly},
+		{"Mutation.subscribe", `mutation($p: ID!, $c: CardInput!) { subscribe(planId: $p, paymentMethod: $c) { status paymentMethod { last4 } } }`, freshMember(false, false), signedIn},
+		{"Mutation.changePlan", `mutation($p: ID!) { changePlan(planId: $p) { status nextPlan { id } } }`,
+			func(t *testing.T, s *stack, role string) (string, map[string]any) {
+				token, _ := freshMember(true, false)(t, s, role)
+				return token, map[string]any{"p": s.newPlan("Other plan", 720, 1)}
+			}, signedIn},
+		{"Mutation.cancelSubscription", `mutation { cancelSubscription { status } }`, freshMember(true, false), signedIn},
+		{"Mutation.resumeSubscription", `mutation { resumeSubscription { status } }`, freshMember(true, true), signedIn},
+		{"Mutation.recordProgress", `mutation($id: ID!) { recordProgress(videoId: $id, positionSeconds: 42) { positionSeconds finished video { id } } }`, fixtureVideo, signedIn},
+		{"Mutation.createPlan", `mutation($name: String!) { createPlan(input: {name: $name, priceMinor: 500, maxResolution: 720, maxStreams: 1}) { id name active } }`, name, adminsOnly},
+		{"Mutation.updatePlan", `mutation($id: ID!) { updatePlan(id: $id, input: {name: "Renamed plan", priceMinor: 600, maxResolution: 720, maxStreams: 2}) { id maxStreams } }`,
+			idVar(func(s *stack) string { return s.newPlan("Plan to update", 720, 1) }), adminsOnly},
+		{"Mutation.deactivatePlan", `mutation($id: ID!) { deactivatePlan(id: $id) { id active } }`,
+			idVar(func(s *stack) string { return s.newPlan("Plan to deactivate", 720, 1) }), adminsOnly},
 		{"Mutation.createUpload", `mutation($id: ID!) { createUpload(videoId: $id, filename: "movie.mp4", size: 1000) { id url expiresAt } }`, fixtureVideo, adminsOnly},
 	}
 }

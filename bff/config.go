@@ -8,6 +8,7 @@ import (
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/subscription"
 )
 
 // Defaults for the zero fields of Config.
@@ -93,6 +94,10 @@ func (c Config) withDefaults() Config {
 type Deps struct {
 	Auth    auth.API
 	Catalog catalog.API
+	// Subscription sells plans and says who may play what. Nil serves no
+	// plans (their fields are UNAVAILABLE) and lets any signed-in viewer
+	// play every rendition.
+	Subscription subscription.API
 	// DeadLetters is where the deadLetters query and the redriveDeadLetter
 	// mutation go: the embedded bus in one process, a Dapr-backed store (or
 	// several federated) otherwise. Nil makes both UNAVAILABLE.

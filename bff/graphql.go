@@ -37,7 +37,7 @@ const (
 // presenter and the per-operation middleware (revocation re-check, loaders).
 func (s *Server) newGraphQL() *handler.Server {
 	es := graph.NewExecutableSchema(graph.Config{
-		Resolvers:  graph.NewResolver(s.deps.Auth, s.deps.Catalog, s.deps.DeadLetters, s.media),
+		Resolvers:  graph.NewResolver(s.resolverDeps()),
 		Directives: directives(),
 		Complexity: graph.Complexity(),
 	})
@@ -61,6 +61,19 @@ func (s *Server) newGraphQL() *handler.Server {
 	srv.Use(extension.FixedComplexityLimit(s.cfg.ComplexityLimit))
 	srv.AroundOperations(s.aroundOperation)
 	return srv
+}
+
+// resolverDeps are the services the resolvers call; a nil one stays a nil
+// interface, so its fields answer UNAVAILABLE.
+func (s *Server) resolverDeps() graph.Deps {
+	deps := graph.Deps{Accounts: s.deps.Auth, Catalog: s.deps.Catalog, DeadLetters: s.deps.DeadLetters}
+	if s.media != nil {
+		deps.Media = s.media
+	}
+	if s.deps.Subscription != nil {
+		deps.Billing = s.deps.Subscription
+	}
+	return deps
 }
 
 // aroundOperation re-checks the caller's token (a websocket may outlive it

@@ -17,6 +17,7 @@ import (
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/encoder"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/subscription"
 )
 
 // fixtureMediaID is the media the fixture video is READY with.
@@ -246,4 +247,51 @@ func TestEncodingProgressIsForAdmins(t *testing.T) {
 		require.NoError(t, json.Unmarshal(m.Payload, &res.Errors))
 	}
 	assert.Equal(t, bff.CodeForbidden, res.code(), string(m.Payload))
+}
+
+// TestPlaybackEntitlements: playback needs a subscription; a plan caps the
+// renditions listed and signed, and its concurrent streams.
+func TestPlaybackEntitlements(t *testing.T) {
+	s := newStack(t, stackOptions{serveTCP: true})
+	ids := []string{s.fixture.video, s.newVideo(unique("Second"), true), s.newVideo(unique("Third"), true)}
+	for _, id := range ids[1:] {
+		s.markReady(id, fixtureMediaID)
+	}
+	play := `query($id: ID!) { playback(videoId: $id) { manifestUrl renditions { name } } }`
+
+	nobody := s.register(strings.ReplaceAll(unique("nosub"), " ", "") + "@dflix.test")
+	res := s.do(t, nobody.token, play, map[string]any{"id": ids[0]})
+	assert.Equal(t, subscription.CodeSubscriptionRequired, res.code(), res.String())
+	res = s.do(t, nobody.token, `query($id: ID!) { download(videoId: $id, rendition: "360p") { url } }`, map[string]any{"id": ids[0]})
+	assert.Equal(t, subscription.CodeSubscriptionRequired, res.code(), res.String())
+
+	basic := s.register(strings.ReplaceAll(unique("basic"), " ", "") + "@dflix.test")
+	s.subscribe(platform.Caller{UserID: basic.id, Role: platform.RoleViewer}, s.newPlan("Basic", 480, 2))
+	var out struct {
+		Playback struct {
+			ManifestURL string
+			Renditions  []struct{ Name string }
+		}
+	}
+	res = s.do(t, basic.token, play, map[string]any{"id": ids[0]})
+	require.Empty(t, res.Errors, res.String())
+	res.decode(t, &out)
+	assert.Equal(t, []struct{ Name string }{{"360p"}}, out.Playback.Renditions, "720p is above the plan")
+	resp, body := s.get(t, out.Playback.ManifestURL, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.NotContains(t, body, "720p/index.m3u8")
+	resp, _ = s.get(t, strings.TrimSuffix(out.Playback.ManifestURL, "master.m3u8")+"720p/seg.ts", nil)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "nor are its segments served")
+	res = s.do(t, basic.token, `query($id: ID!) { download(videoId: $id, rendition: "720p") { url } }`, map[string]any{"id": ids[0]})
+	assert.Equal(t, bff.CodeForbidden, res.code(), res.String())
+
+	res = s.do(t, basic.token, play, map[string]any{"id": ids[1]})
+	require.Empty(t, res.Errors, res.String())
+	res = s.do(t, basic.token, play, map[string]any{"id": ids[2]})
+	assert.Equal(t, subscription.CodeStreamLimitReached, res.code(), "a third stream on a two-stream plan: %s", res.String())
+	res = s.do(t, basic.token, play, map[string]any{"id": ids[0]})
+	assert.Empty(t, res.Errors, "the same video again is the same stream: %s", res.String())
+
+	res = s.do(t, s.admin.token, play, map[string]any{"id": ids[2]})
+	assert.Empty(t, res.Errors, res.String())
 }

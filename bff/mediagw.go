@@ -14,15 +14,24 @@ import (
 	"github.com/dflix/dflix/graph/model"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/subscription"
 )
 
 var _ graph.Media = (*mediaGateway)(nil)
+
+// Entitlements is what the media gateway needs from the subscription
+// service: may the caller play, and at what resolution.
+type Entitlements interface {
+	StartStream(ctx context.Context, req subscription.StartStreamRequest) (subscription.StartStreamResponse, error)
+	RecordProgress(ctx context.Context, req subscription.RecordProgressRequest) (subscription.RecordProgressResponse, error)
+}
 
 // mediaGateway is what the resolvers call for uploads, playback, downloads
 // and encoding progress: it checks the video with catalog, as the caller,
 // and signs URLs that the media routes serve.
 type mediaGateway struct {
 	catalog     catalog.API
+	billing     Entitlements // nil: any signed-in viewer plays everything
 	uploads     *upload.Server
 	signer      *media.Signer
 	hub         *progress.Hub
@@ -48,21 +57,70 @@ func (g *mediaGateway) CreateUpload(ctx context.Context, caller platform.Caller,
 	return model.Upload{ID: up.ID, URL: up.URL, ExpiresAt: up.ExpiresAt}, nil
 }
 
-// Playback signs the master playlist of a READY video the caller may see.
+// Playback signs the master playlist of a READY video the caller may see
+// and is entitled to play: the URL, like the renditions listed, stops at
+// the plan's resolution, and the stream counts toward the plan's limit.
 //
 // Errors: KindNotFound for a video the caller cannot see; KindConflict with
-// code MEDIA_NOT_READY when it has no READY media.
+// code MEDIA_NOT_READY when it has no READY media; KindForbidden with
+// SUBSCRIPTION_REQUIRED and KindConflict with STREAM_LIMIT_REACHED from
+// the subscription service.
 func (g *mediaGateway) Playback(ctx context.Context, caller platform.Caller, videoID string) (model.Playback, error) {
 	_, m, err := g.readyMedia(ctx, caller, videoID)
 	if err != nil {
 		return model.Playback{}, fmt.Errorf("bff: playback of video %s: %w", videoID, err)
 	}
-	url, exp := g.signer.PlaybackURL(videoID, m.ID, g.playbackTTL)
+	maxHeight, err := g.startStream(ctx, caller, videoID)
+	if err != nil {
+		return model.Playback{}, fmt.Errorf("bff: playback of video %s: %w", videoID, err)
+	}
+	url, exp := g.signer.PlaybackURL(videoID, m.ID, maxHeight, g.playbackTTL)
 	out := model.Playback{ManifestURL: url, ExpiresAt: exp}
-	for i := range m.Renditions {
-		out.Renditions = append(out.Renditions, &m.Renditions[i])
+	for i, r := range m.Renditions {
+		if maxHeight <= 0 || r.Height <= maxHeight {
+			out.Renditions = append(out.Renditions, &m.Renditions[i])
+		}
 	}
 	return out, nil
+}
+
+// startStream checks the caller's entitlement and counts the stream; it
+// returns the tallest rendition allowed (0: any).
+func (g *mediaGateway) startStream(ctx context.Context, caller platform.Caller, videoID string) (int, error) {
+	if g.billing == nil {
+		return 0, nil
+	}
+	resp, err := g.billing.StartStream(ctx, subscription.StartStreamRequest{Caller: caller, VideoID: videoID})
+	if err != nil {
+		return 0, err
+	}
+	return resp.MaxResolution, nil
+}
+
+// RecordProgress records the caller's position in a video, with the
+// video's duration from the catalog, and keeps its stream live.
+//
+// Errors: KindNotFound for a video the caller cannot see; KindInvalid for
+// a negative position; KindUnavailable without a subscription service.
+func (g *mediaGateway) RecordProgress(ctx context.Context, caller platform.Caller, videoID string, position float64) (model.WatchProgress, error) {
+	if g.billing == nil {
+		return model.WatchProgress{}, platform.Errorf(platform.KindUnavailable, "this deployment keeps no watch history")
+	}
+	resp, err := g.catalog.GetVideo(ctx, catalog.GetVideoRequest{Caller: caller, ID: videoID})
+	if err != nil {
+		return model.WatchProgress{}, fmt.Errorf("bff: record progress in video %s: %w", videoID, err)
+	}
+	v := resp.Video
+	duration := float64(v.DurationSeconds)
+	if v.Media != nil && v.Media.DurationSeconds > 0 {
+		duration = v.Media.DurationSeconds
+	}
+	rec, err := g.billing.RecordProgress(ctx, subscription.RecordProgressRequest{Caller: caller, VideoID: videoID,
+		PositionSeconds: position, DurationSeconds: duration})
+	if err != nil {
+		return model.WatchProgress{}, fmt.Errorf("bff: record progress in video %s: %w", videoID, err)
+	}
+	return model.WatchProgress{Progress: rec.Progress, Video: &v}, nil
 }
 
 // Download signs one rendition of a READY video as a whole MP4.
@@ -73,11 +131,18 @@ func (g *mediaGateway) Download(ctx context.Context, caller platform.Caller, vid
 	if err != nil {
 		return model.Download{}, fmt.Errorf("bff: download of video %s: %w", videoID, err)
 	}
+	maxHeight, err := g.startStream(ctx, caller, videoID)
+	if err != nil {
+		return model.Download{}, fmt.Errorf("bff: download of video %s: %w", videoID, err)
+	}
 	names := make([]string, 0, len(m.Renditions))
 	for _, r := range m.Renditions {
 		if r.Name != rendition {
 			names = append(names, r.Name)
 			continue
+		}
+		if maxHeight > 0 && r.Height > maxHeight {
+			return model.Download{}, platform.Errorf(platform.KindForbidden, "your plan downloads up to %dp, not %s", maxHeight, r.Name)
 		}
 		filename := slug(v.Title) + "-" + r.Name
 		url, exp := g.signer.DownloadURL(videoID, m.ID, r.Name, filename, g.downloadTTL)

@@ -27,7 +27,7 @@ func (s *Server) routeMedia(mux *http.ServeMux) error {
 		return fmt.Errorf("bff: media signer: %w", err)
 	}
 	// Playback follows a media state the cache may not have dropped yet.
-	s.media = &mediaGateway{catalog: s.uncached, uploads: uploads, signer: signer, hub: s.hub,
+	s.media = &mediaGateway{catalog: s.uncached, billing: s.deps.Subscription, uploads: uploads, signer: signer, hub: s.hub,
 		playbackTTL: s.cfg.PlaybackTTL, downloadTTL: s.cfg.DownloadTTL}
 	uploadCORS := corsPolicy{methods: upload.AllowedMethods(), headers: upload.AllowedHeaders(), expose: upload.ExposedHeaders()}
 	mux.Handle("/uploads/", s.cors(uploadCORS, uploads))

@@ -24,6 +24,9 @@ import (
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/subscription"
+	"github.com/dflix/dflix/services/subscription/gateway"
+	"github.com/dflix/dflix/services/subscription/sandbox"
 )
 
 // Test accounts.
@@ -48,6 +51,7 @@ type stack struct {
 	http     *httptest.Server // nil when requests go straight to the handler
 	bus      *embedded.Bus
 	blobs    *embedded.Blobs
+	billing  *subscription.Service
 	poison   *poisonConsumer // subscribed by the first test that needs one
 	logs     *logBuffer      // the BFF's log
 	authSkew atomic.Int64    // added to the auth service's clock
@@ -64,6 +68,7 @@ type session struct {
 type fixture struct {
 	category, genre, actor, director string
 	video, draft                     string
+	plan                             string // viewer and admin subscribe to it
 }
 
 type stackOptions struct {
@@ -117,7 +122,17 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	require.NoError(t, err)
 	// Cleanups run last-registered first: stop deliveries before closing
 	// what the handlers use.
-	t.Cleanup(func() { _ = authState.Close(); _ = catState.Close(); _ = bffState.Close() })
+	subState, err := embedded.OpenState(filepath.Join(dir, "subscription.db"))
+	require.NoError(t, err)
+	sandboxState, err := embedded.OpenState(filepath.Join(dir, "sandbox.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = authState.Close()
+		_ = catState.Close()
+		_ = bffState.Close()
+		_ = subState.Close()
+		_ = sandboxState.Close()
+	})
 
 	authClock := func() time.Time { return time.Now().Add(time.Duration(s.authSkew.Load())) }
 	s.auth, err = auth.New(auth.Config{Argon2: auth.Argon2Params{MemoryKiB: fastArgonMiB, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}},
@@ -128,6 +143,10 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	t.Cleanup(func() { _ = s.catalog.Close() })
 	t.Cleanup(func() { _ = bus.Close() })
 
+	payments := gateway.New(embedded.NewHTTPBinding(sandbox.New(sandboxState, nil, log), ""))
+	s.billing, err = subscription.New(ctx, subscription.Config{}, subState, bus, payments, nil, log)
+	require.NoError(t, err)
+
 	s.calls = newCountingCatalog(s.catalog)
 	s.keys = &extraKeys{API: s.auth}
 	s.testKey = newTestKey(t, "test-key")
@@ -135,7 +154,7 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	s.logs = &logBuffer{}
 	bffLog := slog.New(slog.NewTextHandler(s.logs, nil))
 	deps := bff.Deps{Auth: s.keys, Catalog: s.calls, DeadLetters: bus, Logger: bffLog,
-		Blobs: s.blobs, State: bffState, Publisher: bus, MediaKey: mediaKey}
+		Blobs: s.blobs, State: bffState, Publisher: bus, MediaKey: mediaKey, Subscription: s.billing}
 	if opts.noDeadLetters {
 		deps.DeadLetters = nil
 	}
@@ -213,6 +232,9 @@ func (s *stack) seedFixture() fixture {
 	f.video = s.newVideo("The Fixture Movie", true)
 	f.draft = s.newVideo("The Draft Movie", false)
 	s.markReady(f.video, fixtureMediaID)
+	f.plan = s.newPlan("Fixture plan", 1080, 2)
+	s.subscribe(platform.Caller{UserID: s.viewer.id, Role: platform.RoleViewer}, f.plan)
+	s.subscribe(s.adminCaller(), f.plan)
 	return f
 }
 
@@ -406,4 +428,23 @@ func (c *countingCatalog) Search(ctx context.Context, req catalog.SearchRequest)
 		return catalog.SearchResponse{}, err
 	}
 	return c.API.Search(ctx, req)
+}
+
+// testCard is the sandbox's always-approve card.
+var testCard = subscription.CardInput{Number: sandbox.CardApprove, ExpMonth: 12, ExpYear: 2040, CVC: "123"}
+
+// newPlan creates an active plan without a trial.
+func (s *stack) newPlan(name string, maxResolution, maxStreams int) string {
+	s.t.Helper()
+	resp, err := s.billing.CreatePlan(context.Background(), subscription.CreatePlanRequest{Caller: s.adminCaller(), Input: subscription.PlanInput{
+		Name: unique(name), PriceMinor: 999, Currency: "USD", Period: subscription.Monthly, MaxResolution: maxResolution, MaxStreams: maxStreams}})
+	require.NoError(s.t, err)
+	return resp.Plan.ID
+}
+
+// subscribe subscribes the caller to a plan with the test card.
+func (s *stack) subscribe(c platform.Caller, planID string) {
+	s.t.Helper()
+	_, err := s.billing.Subscribe(context.Background(), subscription.SubscribeRequest{Caller: c, PlanID: planID, Card: testCard})
+	require.NoError(s.t, err)
 }

@@ -45,6 +45,7 @@ type Catalog interface {
 	PublishVideo(ctx context.Context, req catalog.PublishVideoRequest) (catalog.PublishVideoResponse, error)
 	DeleteVideo(ctx context.Context, req catalog.DeleteVideoRequest) (catalog.DeleteVideoResponse, error)
 	GetVideo(ctx context.Context, req catalog.GetVideoRequest) (catalog.GetVideoResponse, error)
+	GetVideos(ctx context.Context, req catalog.GetVideosRequest) (catalog.GetVideosResponse, error)
 	ListVideos(ctx context.Context, req catalog.ListVideosRequest) (catalog.ListVideosResponse, error)
 	Search(ctx context.Context, req catalog.SearchRequest) (catalog.SearchResponse, error)
 	VideosByName(ctx context.Context, req catalog.VideosByNameRequest) (catalog.VideosByNameResponse, error)
@@ -64,6 +65,9 @@ type Media interface {
 	// WatchEncoding streams a video's media states until ctx ends or the
 	// media is READY or FAILED, when the channel is closed.
 	WatchEncoding(ctx context.Context, caller platform.Caller, videoID string) (<-chan model.EncodingProgress, error)
+	// RecordProgress records the caller's position in a video and keeps its
+	// stream live.
+	RecordProgress(ctx context.Context, caller platform.Caller, videoID string, positionSeconds float64) (model.WatchProgress, error)
 	// PosterURL and ThumbnailsURL sign the images of a READY media.
 	PosterURL(videoID, mediaID string) string
 	ThumbnailsURL(videoID, mediaID string) string
@@ -80,13 +84,23 @@ type Resolver struct {
 	catalog  Catalog
 	dead     platform.DeadLetters // nil: the deployment keeps none
 	media    Media                // nil: the deployment serves no media
+	billing  Billing              // nil: the deployment sells no plans
 }
 
-// NewResolver returns the root resolver over the two services, the
-// dead-letter store and the media gateway. dead and media may be nil: their
-// fields are then UNAVAILABLE.
-func NewResolver(accounts Accounts, cat Catalog, dead platform.DeadLetters, media Media) *Resolver {
-	return &Resolver{accounts: accounts, catalog: cat, dead: dead, media: media}
+// Deps are what the resolvers call. Accounts and Catalog are required;
+// DeadLetters, Media and Billing may be nil: their fields are then
+// UNAVAILABLE.
+type Deps struct {
+	Accounts    Accounts
+	Catalog     Catalog
+	DeadLetters platform.DeadLetters
+	Media       Media
+	Billing     Billing
+}
+
+// NewResolver returns the root resolver over deps.
+func NewResolver(deps Deps) *Resolver {
+	return &Resolver{accounts: deps.Accounts, catalog: deps.Catalog, dead: deps.DeadLetters, media: deps.Media, billing: deps.Billing}
 }
 
 // mediaGateway returns the media gateway, or UNAVAILABLE without one.

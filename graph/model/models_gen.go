@@ -7,6 +7,7 @@ import (
 
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
+	"github.com/dflix/dflix/services/subscription"
 )
 
 type CategoryFacet struct {
@@ -80,6 +81,28 @@ type EncodingProgress struct {
 type GenreFacet struct {
 	Genre *catalog.Genre `json:"genre"`
 	Count int            `json:"count"`
+}
+
+type InvoiceConnection struct {
+	Edges      []*InvoiceEdge `json:"edges"`
+	PageInfo   *PageInfo      `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type InvoiceEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *subscription.Invoice `json:"node"`
+}
+
+type MembershipConnection struct {
+	Edges      []*MembershipEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type MembershipEdge struct {
+	Cursor string                     `json:"cursor"`
+	Node   *subscription.Subscription `json:"node"`
 }
 
 type Mutation struct {
@@ -170,6 +193,17 @@ type VideoConnection struct {
 type VideoEdge struct {
 	Cursor string         `json:"cursor"`
 	Node   *catalog.Video `json:"node"`
+}
+
+type WatchProgressConnection struct {
+	Edges      []*WatchProgressEdge `json:"edges"`
+	PageInfo   *PageInfo            `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+type WatchProgressEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *WatchProgress `json:"node"`
 }
 
 type YearFacet struct {
