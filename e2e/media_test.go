@@ -179,6 +179,7 @@ func checkLadder(t *testing.T, base string, admin *client, video, source, dataDi
 	viewer.must(t, `mutation($i: RegisterInput!) { register(input: $i) { accessToken } }`,
 		map[string]any{"i": map[string]any{"email": fmt.Sprintf("watcher%d@example.com", time.Now().UnixNano()), "password": "watch-it-all-123", "displayName": "W"}}, &reg)
 	viewer = viewer.withToken(reg.Register.AccessToken)
+	subscribeViewer(t, admin, viewer, 1080)
 	var out struct {
 		Playback struct {
 			ManifestURL string

@@ -76,7 +76,7 @@ func TestComponentSetsAreInterchangeable(t *testing.T) {
 	for name := range stores {
 		want = append(want, "Component/"+name)
 	}
-	want = append(want, "Component/pubsub", "Component/broadcast", "Component/blobs", "Resiliency/dflix",
+	want = append(want, "Component/pubsub", "Component/broadcast", "Component/blobs", "Component/payments", "Component/renewals", "Resiliency/dflix",
 		"Subscription/catalog-user-deleted", "Subscription/bff-revocations", "Subscription/bff-cache", "Subscription/catalog-projection",
 		"Subscription/deadletters", "Subscription/encoder-uploads", "Subscription/catalog-media", "Subscription/bff-media")
 	sort.Strings(want)

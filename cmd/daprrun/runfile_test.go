@@ -32,7 +32,7 @@ func TestLoadRunFileResolvesTheRealRunFile(t *testing.T) {
 	for _, a := range apps {
 		ids = append(ids, a.ID)
 	}
-	assert.Equal(t, []string{"bff", "auth", "catalog", "encoder"}, ids)
+	assert.Equal(t, []string{"bff", "auth", "catalog", "encoder", "subscription"}, ids)
 
 	for _, a := range apps {
 		t.Run(a.ID, func(t *testing.T) {

@@ -16,9 +16,13 @@ import (
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/subscription"
+	"github.com/dflix/dflix/services/subscription/gateway"
+	"github.com/dflix/dflix/services/subscription/sandbox"
 )
 
-// runAll runs bff, auth, catalog and encoder in this process on embedded adapters.
+// runAll runs bff, auth, catalog, encoder and subscription in this process on embedded adapters.
 // The BFF holds the services themselves: no serialization, no hop.
 func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
@@ -51,11 +55,18 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
+	// The built-in sandbox stands in for the payment gateway, called in
+	// process as Dapr would call it over bindings.http.
+	payments := gateway.New(embedded.NewHTTPBinding(sandbox.New(st.sandbox, nil, log.With("service", "payments-sandbox")), ""))
+	subSvc, err := newSubscription(ctx, cfg, st.billing, st.bus, payments, log)
+	if err != nil {
+		return err
+	}
 	key, err := media.LoadKey(ctx, st.bff)
 	if err != nil {
 		return fmt.Errorf("media signing key: %w", err)
 	}
-	srv, err := bff.New(bffConfig(cfg), bff.Deps{Auth: authSvc, Catalog: catSvc, DeadLetters: st.bus,
+	srv, err := bff.New(bffConfig(cfg), bff.Deps{Auth: authSvc, Catalog: catSvc, Subscription: subSvc, DeadLetters: st.bus,
 		Blobs: st.blobs, State: st.bff, Publisher: st.bus, MediaKey: key, Logger: log.With("service", "bff")})
 	if err != nil {
 		return fmt.Errorf("start bff: %w", err)
@@ -66,13 +77,13 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	if err := st.bus.Start(ctx); err != nil {
 		return fmt.Errorf("start bus: %w", err)
 	}
-	if err := bootstrap(ctx, cfg, log, authSvc, catSvc); err != nil {
+	if err := bootstrap(ctx, cfg, log, authSvc, catSvc, subSvc); err != nil {
 		return err
 	}
 	var relays sync.WaitGroup
 	relayCtx, stopRelays := context.WithCancel(ctx)
 	defer func() { stopRelays(); relays.Wait() }()
-	for name, r := range map[string]interface{ Run(context.Context) error }{"auth": authSvc, "catalog": catSvc, "encoder": encSvc, "bff": srv} {
+	for name, r := range map[string]interface{ Run(context.Context) error }{"auth": authSvc, "catalog": catSvc, "encoder": encSvc, "subscription": subSvc, "bff": srv} {
 		relays.Go(func() {
 			if err := r.Run(relayCtx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("background loop stopped", "service", name, "err", err)
@@ -131,7 +142,7 @@ func subscribeAll(ctx context.Context, sub platform.Subscriber, groups ...[]plat
 
 // bootstrap creates the configured admin and, when asked, the demo catalog.
 // Both are idempotent, so they run at every start.
-func bootstrap(ctx context.Context, cfg config, log *slog.Logger, authSvc auth.API, cat catalog.API) error {
+func bootstrap(ctx context.Context, cfg config, log *slog.Logger, authSvc auth.API, cat catalog.API, billing subscription.API) error {
 	if cfg.AdminEmail == "" {
 		if cfg.SeedDemo {
 			return errors.New("--seed-demo needs DFLIX_ADMIN_EMAIL and DFLIX_ADMIN_PASSWORD (the demo is created as that admin)")
@@ -151,5 +162,10 @@ func bootstrap(ctx context.Context, cfg config, log *slog.Logger, authSvc auth.A
 		return fmt.Errorf("seed demo catalog: %w", err)
 	}
 	log.Info("demo catalog ready", "categories", stats.Categories, "genres", stats.Genres, "cast", stats.CastMembers, "videos", stats.Videos)
+	plans, err := demo.SeedPlans(ctx, billing, platform.Caller{UserID: resp.User.ID, Role: platform.RoleAdmin})
+	if err != nil {
+		return fmt.Errorf("seed demo plans: %w", err)
+	}
+	log.Info("demo plans ready", "created", plans)
 	return nil
 }

@@ -38,6 +38,11 @@ type config struct {
 	EncoderPreset      string
 	FFmpeg, FFprobe    string
 	DemoMedia          bool
+	// BillingDay is how long a "day" of trials, retries and periods lasts
+	// (24h; tests shorten it).
+	BillingDay time.Duration
+	// RenewalInterval is how often the one process runs the renewal sweep.
+	RenewalInterval time.Duration
 }
 
 // targets are the deployment shapes; only "all" runs without Dapr today.
@@ -60,6 +65,14 @@ func envBool(name string, def bool) bool {
 		return def
 	}
 	return b
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	d, err := time.ParseDuration(os.Getenv(name))
+	if err != nil || d <= 0 {
+		return def
+	}
+	return d
 }
 
 func envInt(name string, def int) int {
@@ -93,6 +106,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.FFmpeg, "ffmpeg", env("DFLIX_FFMPEG", "ffmpeg"), "the ffmpeg binary")
 	fs.StringVar(&c.FFprobe, "ffprobe", env("DFLIX_FFPROBE", "ffprobe"), "the ffprobe binary")
 	fs.BoolVar(&c.DemoMedia, "demo-media", envBool("DFLIX_DEMO_MEDIA", true), "with --seed-demo, generate a few clips with ffmpeg and upload them")
+	fs.DurationVar(&c.RenewalInterval, "renewal-interval", envDuration("DFLIX_RENEWAL_INTERVAL", time.Minute), "how often --target=all runs the renewal sweep (Dapr mode: the renewals cron binding)")
+	fs.DurationVar(&c.BillingDay, "billing-day", envDuration("DFLIX_BILLING_DAY", 24*time.Hour), "the length of a billing day (trials, retries, periods); shorten it only to test renewals")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -21,6 +21,9 @@ import (
 	"github.com/dflix/dflix/services/encoder"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/dapr"
+	"github.com/dflix/dflix/services/subscription"
+	"github.com/dflix/dflix/services/subscription/gateway"
+	"github.com/dflix/dflix/services/subscription/sandbox"
 )
 
 // The Dapr component names every set in components/ defines.
@@ -29,6 +32,12 @@ const (
 	catalogStore = "catalog-state"
 	bffStore     = "bff-state"
 	encoderStore = "encoder-state"
+	billingStore = "subscription-state"
+	// paymentsBinding is the bindings.http output binding to the payment
+	// gateway; renewalsBinding the bindings.cron input binding that runs
+	// the renewal sweep.
+	paymentsBinding = "payments"
+	renewalsBinding = "renewals"
 )
 
 // systemAdmin is who seeds the demo catalog in Dapr mode, where the catalog
@@ -69,6 +78,8 @@ func runDapr(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		a, err = mountBFF(ctx, cfg, log, sc, mux)
 	case "encoder":
 		a, err = mountEncoder(ctx, cfg, log, sc, mux)
+	case "subscription":
+		a, err = mountSubscription(ctx, cfg, log, sc, mux)
 	default:
 		return fmt.Errorf("--target=%s is not built yet", cfg.Target)
 	}
@@ -172,12 +183,14 @@ func mountBFF(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sideca
 	bcfg := bffConfig(cfg)
 	bcfg.CacheTTL = cfg.CacheTTL
 	srv, err := bff.New(bcfg, bff.Deps{
-		Auth:    auth.NewClient(inv),
-		Catalog: catalog.NewClient(inv),
+		Auth:         auth.NewClient(inv),
+		Catalog:      catalog.NewClient(inv),
+		Subscription: subscription.NewClient(inv),
 		DeadLetters: platform.FederatedDeadLetters{
-			"bff":         dead,
-			catalog.AppID: platform.NewRemoteDeadLetters(inv, catalog.AppID),
-			encoder.AppID: platform.NewRemoteDeadLetters(inv, encoder.AppID),
+			"bff":              dead,
+			catalog.AppID:      platform.NewRemoteDeadLetters(inv, catalog.AppID),
+			encoder.AppID:      platform.NewRemoteDeadLetters(inv, encoder.AppID),
+			subscription.AppID: platform.NewRemoteDeadLetters(inv, subscription.AppID),
 		},
 		Blobs: sc.Blobs(), State: state, Publisher: sc.Publisher(), MediaKey: key,
 		Logger: log.With("service", "bff"),
@@ -225,6 +238,46 @@ func mountEncoder(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Si
 	platform.DeadLetterRoutes(rpc, dead)
 	mux.Handle("/"+platform.RoutePrefix, rpc)
 	return app{relays: []interface{ Run(context.Context) error }{svc}}, nil
+}
+
+// mountSubscription runs the subscription service: plans and
+// subscriptions in its own store, charges through the payments output
+// binding, renewals from the renewals cron binding (every replica's cron
+// fires; the sweep is exactly-once across them). It also serves the
+// built-in sandbox payment gateway at /sandbox/, where the payments binding
+// of the component sets points (records in the same store, under
+// "sandbox/"); a real deployment points the binding at its gateway instead.
+func mountSubscription(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
+	state := sc.State(billingStore)
+	svc, err := newSubscription(ctx, cfg, state, sc.Publisher(), gateway.New(sc.Binding(paymentsBinding)), log)
+	if err != nil {
+		return app{}, err
+	}
+	dead, err := sc.DeadLetters(state)
+	if err != nil {
+		return app{}, err
+	}
+	sc.InputBinding(mux, renewalsBinding, func(ctx context.Context) error {
+		resp, err := svc.Renew(ctx, subscription.RenewRequest{})
+		if err == nil && resp != (subscription.RenewResponse{}) {
+			log.Info("renewal sweep", "renewed", resp.Renewed, "activated", resp.Activated, "failed", resp.Failed, "expired", resp.Expired)
+		}
+		return err
+	})
+	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", sandbox.New(state, nil, log.With("service", "payments-sandbox"))))
+	if cfg.SeedDemo {
+		n, err := demo.SeedPlans(ctx, svc, systemAdmin)
+		if err != nil {
+			return app{}, fmt.Errorf("seed demo plans: %w", err)
+		}
+		log.Info("demo plans ready", "created", n)
+	}
+	rpc := http.NewServeMux()
+	rpc.Handle("/", subscription.NewHandler(svc))
+	platform.DeadLetterRoutes(rpc, dead)
+	mux.Handle("/"+platform.RoutePrefix, rpc)
+	// The cron binding runs the sweep: only the outbox relay runs here.
+	return app{relays: []interface{ Run(context.Context) error }{runner(svc.RunOutbox)}}, nil
 }
 
 func splitPort(addr string) (string, int, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/dflix/dflix/services/encoder"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/subscription"
 )
 
 // stores are the embedded adapters of one process: a state file per service
@@ -20,6 +21,8 @@ type stores struct {
 	catalog *embedded.State
 	bff     *embedded.State
 	encoder *embedded.State
+	billing *embedded.State
+	sandbox *embedded.State // the built-in payment gateway's own records
 	bus     *embedded.Bus
 	blobs   *embedded.Blobs
 }
@@ -42,6 +45,14 @@ func openEmbedded(cfg config) (*stores, error) {
 		_ = s.Close()
 		return nil, err
 	}
+	if s.billing, err = embedded.OpenState(filepath.Join(cfg.DataDir, "subscription.db")); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	if s.sandbox, err = embedded.OpenState(filepath.Join(cfg.DataDir, "payments-sandbox.db")); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	if s.blobs, err = embedded.OpenBlobs(filepath.Join(cfg.DataDir, "blobs")); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -59,7 +70,7 @@ func (s *stores) Close() error {
 	if s.bus != nil {
 		errs = append(errs, s.bus.Close())
 	}
-	for _, st := range []*embedded.State{s.catalog, s.bff, s.encoder} {
+	for _, st := range []*embedded.State{s.catalog, s.bff, s.encoder, s.billing, s.sandbox} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -83,6 +94,17 @@ func newEncoder(ctx context.Context, cfg config, st platform.State, blobs platfo
 	return svc, nil
 }
 
+// newSubscription builds the subscription service on st, charging through
+// payments.
+func newSubscription(ctx context.Context, cfg config, st platform.State, pub platform.Publisher, payments subscription.Payments, log *slog.Logger) (*subscription.Service, error) {
+	svc, err := subscription.New(ctx, subscription.Config{DayLength: cfg.BillingDay, SweepInterval: cfg.RenewalInterval},
+		st, pub, payments, nil, log.With("service", "subscription"))
+	if err != nil {
+		return nil, fmt.Errorf("start subscription: %w", err)
+	}
+	return svc, nil
+}
+
 func newAuth(cfg config, st *stores, log *slog.Logger) (*auth.Service, error) {
 	acfg := auth.Config{Argon2: auth.DefaultArgon2Params}
 	acfg.Argon2.MemoryKiB = cfg.ArgonMemoryKiB
@@ -92,3 +114,8 @@ func newAuth(cfg config, st *stores, log *slog.Logger) (*auth.Service, error) {
 	}
 	return svc, nil
 }
+
+// runner adapts a function to the Run method the background loops have.
+type runner func(ctx context.Context) error
+
+func (r runner) Run(ctx context.Context) error { return r(ctx) }
