@@ -1,6 +1,6 @@
 //go:build !linux
 
-package gateway_test
+package daprtest
 
 import "os/exec"
 
