@@ -151,10 +151,59 @@ func subscribeViewer(t *testing.T, admin, viewer *client, maxResolution int) {
 	}
 	admin.must(t, `mutation($n: String!, $r: Int!) { createPlan(input: {name: $n, priceMinor: 1299, maxResolution: $r, maxStreams: 2}) { id } }`,
 		map[string]any{"n": "Plan " + time.Now().Format("150405.000000"), "r": maxResolution}, &plan)
+	subscribeTo(t, viewer, plan.CreatePlan.ID)
+}
+
+// billingScenario is the billing path every deployment shape must pass: a
+// viewer without a plan is refused playback, subscribes (charged at once,
+// through the payment gateway) and plays; a declined card subscribes nobody
+// and leaves a FAILED invoice beside the PAID one.
+func billingScenario(t *testing.T, baseURL, videoID string) {
+	t.Helper()
+	admin := newClient(baseURL).withToken(login(t, newClient(baseURL), adminEmail, adminPassword))
+	viewer := registerViewer(t, baseURL)
+	play := `query($id: ID!) { playback(videoId: $id) { manifestUrl } }`
+	viewer.fails(t, "SUBSCRIPTION_REQUIRED", play, map[string]any{"id": videoID})
+
+	var plan struct {
+		CreatePlan struct{ ID string }
+	}
+	admin.must(t, `mutation($n: String!) { createPlan(input: {name: $n, priceMinor: 1299, maxResolution: 720, maxStreams: 1}) { id } }`,
+		map[string]any{"n": "Scenario plan " + time.Now().Format(time.RFC3339Nano)}, &plan)
+	declined := map[string]any{"p": plan.CreatePlan.ID, "c": map[string]any{"number": "4000000000000002", "expMonth": 12, "expYear": 2035, "cvc": "123"}}
+	viewer.fails(t, "PAYMENT_DECLINED", `mutation($p: ID!, $c: CardInput!) { subscribe(planId: $p, paymentMethod: $c) { status } }`, declined)
+	viewer.must(t, `{ mySubscription { status } }`, nil, nil)
+
+	subscribeTo(t, viewer, plan.CreatePlan.ID)
+	var mine struct {
+		MySubscription struct{ Status string }
+		Invoices       struct {
+			Edges []struct {
+				Node struct {
+					Status        string
+					DeclineReason *string
+				}
+			}
+		}
+	}
+	viewer.must(t, `{ mySubscription { status } invoices { edges { node { status declineReason } } } }`, nil, &mine)
+	assert.Equal(t, "ACTIVE", mine.MySubscription.Status)
+	require.Len(t, mine.Invoices.Edges, 2, "the declined attempt and the paid one")
+	assert.Equal(t, "PAID", mine.Invoices.Edges[0].Node.Status, "newest first")
+	assert.Equal(t, "FAILED", mine.Invoices.Edges[1].Node.Status)
+	require.NotNil(t, mine.Invoices.Edges[1].Node.DeclineReason)
+	assert.Equal(t, "card_declined", *mine.Invoices.Edges[1].Node.DeclineReason)
+	viewer.must(t, play, map[string]any{"id": videoID}, nil)
+}
+
+// subscribeTo subscribes the viewer to a plan without a trial with the
+// always-approve card.
+func subscribeTo(t *testing.T, viewer *client, planID string) {
+	t.Helper()
 	var sub struct {
 		Subscribe struct{ Status string }
 	}
 	viewer.must(t, `mutation($p: ID!, $c: CardInput!) { subscribe(planId: $p, paymentMethod: $c) { status } }`,
-		map[string]any{"p": plan.CreatePlan.ID, "c": map[string]any{"number": approveCard, "expMonth": 12, "expYear": 2035, "cvc": "123"}}, &sub)
+		map[string]any{"p": planID, "c": map[string]any{"number": approveCard, "expMonth": 12, "expYear": 2035, "cvc": "123"}}, &sub)
 	require.Equal(t, "ACTIVE", sub.Subscribe.Status)
 }

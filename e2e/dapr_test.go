@@ -34,8 +34,8 @@ func repoRoot(t *testing.T) string {
 	return filepath.Dir(filepath.Dir(file))
 }
 
-// TestDaprModeScenario runs the viewer and media scenarios against bff,
-// auth, catalog and encoder as separate processes, each beside its own
+// TestDaprModeScenario runs the viewer, media and billing scenarios against
+// bff, auth, catalog, encoder and subscription as separate processes, each beside its own
 // daprd, on each component set: the broker and the databases change, the
 // code does not.
 func TestDaprModeScenario(t *testing.T) {
@@ -44,7 +44,7 @@ func TestDaprModeScenario(t *testing.T) {
 		t.Run(set, func(t *testing.T) {
 			startDaprRun(t, root, set)
 			viewerScenario(t, bffURL, fmt.Sprintf("-%s-%d", set, time.Now().UnixNano()))
-			mediaScenario(t, bffURL)
+			billingScenario(t, bffURL, mediaScenario(t, bffURL))
 		})
 	}
 }

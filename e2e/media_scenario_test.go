@@ -16,8 +16,8 @@ import (
 // mediaScenario is the media path every deployment shape must pass: an
 // admin uploads a clip over tus in several PATCHes, follows it over the
 // websocket to READY, and a viewer plays it through the signed URLs, with
-// byte ranges.
-func mediaScenario(t *testing.T, baseURL string) {
+// byte ranges. It returns the READY video.
+func mediaScenario(t *testing.T, baseURL string) string {
 	t.Helper()
 	requireFFmpeg(t)
 	dir := t.TempDir()
@@ -56,4 +56,5 @@ func mediaScenario(t *testing.T, baseURL string) {
 	code, part, _ := fetch(t, baseURL, resolve(playlistURL, segments[0]), http.Header{"Range": {"bytes=100-499"}})
 	require.Equal(t, http.StatusPartialContent, code)
 	assert.True(t, bytes.Equal(whole[100:500], part), "a range returns exactly those bytes")
+	return video
 }

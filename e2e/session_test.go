@@ -49,7 +49,7 @@ const authFields = `accessToken refreshToken expiresAt user { id email displayNa
 func TestViewerSession(t *testing.T) {
 	in := start(t, t.TempDir(), "--seed-demo")
 	viewerScenario(t, in.URL, "")
-	mediaScenario(t, in.URL)
+	billingScenario(t, in.URL, mediaScenario(t, in.URL))
 }
 
 // viewerScenario is the session every deployment shape must pass. suffix
