@@ -24,6 +24,7 @@ import (
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/platform/platformtest"
 	"github.com/dflix/dflix/services/subscription"
 	"github.com/dflix/dflix/services/subscription/gateway"
 	"github.com/dflix/dflix/services/subscription/sandbox"
@@ -52,9 +53,9 @@ type stack struct {
 	bus      *embedded.Bus
 	blobs    *embedded.Blobs
 	billing  *subscription.Service
-	poison   *poisonConsumer // subscribed by the first test that needs one
-	logs     *logBuffer      // the BFF's log
-	authSkew atomic.Int64    // added to the auth service's clock
+	poison   *poisonConsumer      // subscribed by the first test that needs one
+	logs     *platformtest.Buffer // the BFF's log
+	authSkew atomic.Int64         // added to the auth service's clock
 
 	admin, viewer session
 	fixture       fixture
@@ -80,24 +81,6 @@ type stackOptions struct {
 	quiet bool
 	// noDeadLetters leaves the BFF without a dead-letter store.
 	noDeadLetters bool
-}
-
-// logBuffer collects the BFF's log lines, safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func newStack(t testing.TB, opts stackOptions) *stack {
@@ -151,7 +134,7 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	s.keys = &extraKeys{API: s.auth}
 	s.testKey = newTestKey(t, "test-key")
 	s.keys.trust(s.testKey)
-	s.logs = &logBuffer{}
+	s.logs = &platformtest.Buffer{}
 	bffLog := slog.New(slog.NewTextHandler(s.logs, nil))
 	deps := bff.Deps{Auth: s.keys, Catalog: s.calls, DeadLetters: bus, Logger: bffLog,
 		Blobs: s.blobs, State: bffState, Publisher: bus, MediaKey: mediaKey, Subscription: s.billing}

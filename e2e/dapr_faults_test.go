@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // The catalog app and its sidecar as dapr/dapr.yaml places them.
@@ -68,7 +70,7 @@ func restartCatalog(t *testing.T, root string) {
 	cmd.Dir = filepath.Join(root, "dapr")
 	cmd.Env = append(os.Environ(), "DAPR_HTTP_PORT="+catalogDaprHTTP, "DAPR_GRPC_PORT="+catalogDaprGRPC,
 		"DFLIX_ADDR="+catalogAddr, "DFLIX_DATA_DIR=../data/dapr/catalog", "DFLIX_LOG_FORMAT=json")
-	logs := &syncBuffer{}
+	logs := &platformtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // daprSets are the component sets in components/ that Dapr mode must pass on.
@@ -97,7 +99,7 @@ func startRun(t *testing.T, root, runFile, set string, ready func(logs string) b
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = cmd.Stdout
-	logs := &syncBuffer{}
+	logs := &platformtest.Buffer{}
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
 	go func() { _, _ = io.Copy(logs, bufio.NewReader(stdout)); done <- cmd.Wait() }()

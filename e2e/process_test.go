@@ -2,18 +2,18 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 const (
@@ -27,7 +27,7 @@ type instance struct {
 	t       *testing.T
 	cmd     *exec.Cmd
 	URL     string // base URL, e.g. http://127.0.0.1:41234
-	logs    *syncBuffer
+	logs    *platformtest.Buffer
 	done    chan struct{}
 	waitErr error
 }
@@ -51,7 +51,7 @@ func start(t *testing.T, dataDir string, extraArgs ...string) *instance {
 	)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &platformtest.Buffer{}
 	cmd.Stderr = logs
 	require.NoError(t, cmd.Start())
 	in := &instance{t: t, cmd: cmd, logs: logs, done: make(chan struct{})}
@@ -113,22 +113,4 @@ func (in *instance) exitedCleanly(ctx context.Context) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// syncBuffer collects a process's output for failure messages.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -44,19 +44,6 @@ spec:
   - name: keyPrefix
     value: name
 `
-	replicaPaymentsYAML = `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: payments
-spec:
-  type: bindings.http
-  version: v1
-  metadata:
-  - name: url
-    value: "%s"
-  - name: errorIfNot2XX
-    value: "false"
-`
 	replicaPubSubYAML = `apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata:
@@ -80,7 +67,7 @@ func TestSweepsOnTwoDaprReplicas(t *testing.T) {
 	store := "subscription-state-" + uuid.NewString()[:8]
 	resources := map[string]string{
 		"state.yaml":    fmt.Sprintf(replicaStateYAML, store, replicaRedis),
-		"payments.yaml": fmt.Sprintf(replicaPaymentsYAML, srv.URL),
+		"payments.yaml": daprtest.HTTPBindingYAML("payments", srv.URL),
 		"pubsub.yaml":   replicaPubSubYAML,
 	}
 	clock := &testClock{}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 	"github.com/dflix/dflix/services/subscription"
 )
 
@@ -38,31 +39,13 @@ func (s *tapState) bytes() []byte {
 	return bytes.Clone(s.written.Bytes())
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes, for a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
-}
-
 // TestNoCardNumberStoredOrLogged runs every card through subscriptions,
 // declines, renewals and retries, and finds no card number in anything
 // written to the state, published, logged or returned as an error.
 func TestNoCardNumberStoredOrLogged(t *testing.T) {
 	f := newDirect(t, subscription.Config{})
 	tap := &tapState{State: f.state}
-	var logs syncBuffer
+	var logs platformtest.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := subscription.New(ctx, subscription.Config{}, tap, f.rec, f.gw, f.clock.Now, log)
 	require.NoError(t, err)
@@ -90,7 +73,7 @@ func TestNoCardNumberStoredOrLogged(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, list.Subscriptions, 6, "the declined first charges subscribed nothing")
 
-	stored, logged := tap.bytes(), logs.bytes()
+	stored, logged := tap.bytes(), logs.Bytes()
 	require.NotEmpty(t, stored)
 	require.NotEmpty(t, logged, "the service logged its charges")
 	var published bytes.Buffer

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/platform/platformtest"
 	"github.com/dflix/dflix/services/subscription/sandbox"
 	"github.com/stretchr/testify/require"
 )
@@ -52,30 +53,12 @@ func (s *spyState) dump() string {
 	return b.String()
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // fixture is a gateway over an embedded State, with what it stored and
 // logged.
 type fixture struct {
 	gw    *sandbox.Gateway
 	state *spyState
-	logs  *syncBuffer
+	logs  *platformtest.Buffer
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -84,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	spy := &spyState{State: st, written: map[string][]byte{}}
-	logs := &syncBuffer{}
+	logs := &platformtest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return &fixture{gw: sandbox.New(spy, now, log), state: spy, logs: logs}
 }

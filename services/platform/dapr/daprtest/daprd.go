@@ -2,6 +2,7 @@ package daprtest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -138,4 +139,23 @@ func freePorts(t testing.TB, n int) []int {
 		_ = ln.Close()
 	}
 	return ports
+}
+
+// HTTPBindingYAML is a bindings.http output binding named name to url.
+// errorIfNot2XX "false" makes a 4xx or 5xx a response with its statusCode
+// rather than an error, as the payment gateway's client needs.
+func HTTPBindingYAML(name, url string) string {
+	return fmt.Sprintf(`apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: %s
+spec:
+  type: bindings.http
+  version: v1
+  metadata:
+  - name: url
+    value: %q
+  - name: errorIfNot2XX
+    value: "false"
+`, name, url)
 }
