@@ -207,3 +207,40 @@ func subscribeTo(t *testing.T, viewer *client, planID string) {
 		map[string]any{"p": planID, "c": map[string]any{"number": approveCard, "expMonth": 12, "expYear": 2035, "cvc": "123"}}, &sub)
 	require.Equal(t, "ACTIVE", sub.Subscribe.Status)
 }
+
+// trialScenario: a trial ends (a billing day of 2 s) and the renewals cron
+// binding's sweep charges it through the payments binding: ACTIVE, one
+// PAID invoice.
+func trialScenario(t *testing.T, baseURL string) {
+	t.Helper()
+	admin := newClient(baseURL).withToken(login(t, newClient(baseURL), adminEmail, adminPassword))
+	var plan struct {
+		CreatePlan struct{ ID string }
+	}
+	admin.must(t, `mutation($n: String!) { createPlan(input: {name: $n, priceMinor: 499, trialDays: 1, maxResolution: 480, maxStreams: 1}) { id } }`,
+		map[string]any{"n": "Trial plan " + time.Now().Format(time.RFC3339Nano)}, &plan)
+	viewer := registerViewer(t, baseURL)
+	var sub struct {
+		Subscribe struct{ Status string }
+	}
+	viewer.must(t, `mutation($p: ID!, $c: CardInput!) { subscribe(planId: $p, paymentMethod: $c) { status } }`,
+		map[string]any{"p": plan.CreatePlan.ID, "c": map[string]any{"number": approveCard, "expMonth": 12, "expYear": 2035, "cvc": "123"}}, &sub)
+	require.Equal(t, "TRIALING", sub.Subscribe.Status)
+	var mine struct {
+		MySubscription struct{ Status string }
+		Invoices       struct {
+			Edges []struct{ Node struct{ Status string } }
+		}
+	}
+	deadline := time.Now().Add(45 * time.Second) // the trial (2 s) plus a cron period (10 s), with room
+	for time.Now().Before(deadline) {
+		viewer.must(t, `{ mySubscription { status } invoices { edges { node { status } } } }`, nil, &mine)
+		if mine.MySubscription.Status != "TRIALING" {
+			break
+		}
+		time.Sleep(500 * time.Millisecond) // polling the cron-driven sweep, with a deadline
+	}
+	require.Equal(t, "ACTIVE", mine.MySubscription.Status, "the cron sweep charged the trial")
+	require.NotEmpty(t, mine.Invoices.Edges)
+	assert.Equal(t, "PAID", mine.Invoices.Edges[len(mine.Invoices.Edges)-1].Node.Status)
+}

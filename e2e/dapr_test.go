@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +45,7 @@ func TestDaprModeScenario(t *testing.T) {
 			startDaprRun(t, root, set)
 			viewerScenario(t, bffURL, fmt.Sprintf("-%s-%d", set, time.Now().UnixNano()))
 			billingScenario(t, bffURL, mediaScenario(t, bffURL))
+			trialScenario(t, bffURL)
 		})
 	}
 }
@@ -95,14 +94,21 @@ func startRun(t *testing.T, root, runFile, set string, ready func(logs string) b
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"DFLIX_ADMIN_EMAIL="+adminEmail, "DFLIX_ADMIN_PASSWORD="+adminPassword,
-		"DFLIX_SEED_DEMO=true", "DFLIX_ARGON2_MEMORY_MIB=8", "DFLIX_LOG_FORMAT=json")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = cmd.Stdout
+		"DFLIX_SEED_DEMO=true", "DFLIX_ARGON2_MEMORY_MIB=8", "DFLIX_LOG_FORMAT=json",
+		// A billing day of two seconds: a one-day trial ends within the
+		// renewals cron binding's period (trialScenario).
+		"DFLIX_BILLING_DAY=2s")
 	logs := &platformtest.Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	// A sidecar or app that outlives daprrun would keep the output pipe
+	// open; Wait gives up on it this long after daprrun exits.
+	cmd.WaitDelay = 5 * time.Second
 	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { _, _ = io.Copy(logs, bufio.NewReader(stdout)); done <- cmd.Wait() }()
+	// done is closed when daprrun has exited (waitErr then holds how), so
+	// the readiness loop and the cleanup can both wait on it.
+	done := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -118,8 +124,8 @@ func startRun(t *testing.T, root, runFile, set string, ready func(logs string) b
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-done:
-			t.Fatalf("daprrun exited before %s was ready: %v\n%s", runFile, err, tail(logs.String(), 300))
+		case <-done:
+			t.Fatalf("daprrun exited before %s was ready: %v\n%s", runFile, waitErr, tail(logs.String(), 300))
 		default:
 		}
 		if ready(logs.String()) {
