@@ -2,6 +2,7 @@ package bff
 
 import (
 	"errors"
+	"io/fs"
 	"log/slog"
 	"time"
 
@@ -68,6 +69,10 @@ type Config struct {
 	// PublicURL, when set (e.g. "https://api.example.com"), prefixes the
 	// upload URLs; otherwise they are root-relative.
 	PublicURL string
+	// WebAssets, when set, is the built web app (index.html at its top,
+	// hashed files under assets/), served at "/" with the app's security
+	// headers (see webApp). Nil serves only the API.
+	WebAssets fs.FS
 }
 
 func (c Config) withDefaults() Config {

@@ -55,7 +55,7 @@ var _ http.Handler = (*Server)(nil)
 // Config.Introspection is on; CORS for Config.AllowedOrigins),
 // /graphiql/assets/, /healthz, /readyz and /.well-known/jwks.json; with
 // Deps.Blobs also /uploads/ (tus 1.0) and /media/ (signed playlists,
-// segments, images and downloads).
+// segments, images and downloads); with Config.WebAssets the web app at "/".
 func New(cfg Config, deps Deps) (*Server, error) {
 	deps, err := deps.withDefaults()
 	if err != nil {
@@ -85,6 +85,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks)
+	if cfg.WebAssets != nil {
+		mux.Handle("/", newWebApp(cfg.WebAssets))
+	}
 	s.handler = mux
 	return s, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/dflix/dflix/services/subscription"
 	"github.com/dflix/dflix/services/subscription/gateway"
 	"github.com/dflix/dflix/services/subscription/sandbox"
+	"github.com/dflix/dflix/web"
 )
 
 // runAll runs bff, auth, catalog, encoder and subscription in this process on embedded adapters.
@@ -125,6 +126,7 @@ func bffConfig(cfg config) bff.Config {
 		DepthLimit:      cfg.DepthMax,
 		Introspection:   cfg.Introspection,
 		UploadMaxBytes:  cfg.UploadMaxBytes,
+		WebAssets:       web.Assets(),
 	}
 }
 
