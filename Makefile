@@ -10,12 +10,27 @@ DEMO_ADMIN_EMAIL    ?= admin@dflix.local
 DEMO_ADMIN_PASSWORD ?= dflix-demo-admin
 GOTEST_FLAGS ?= -count=1 -timeout=30m
 
-.PHONY: all build run test test-deps vet fmt-check generate generate-check bench clean
+.PHONY: all build run test test-deps vet fmt-check generate generate-check bench clean web
+
+# The React app (web/) is built by Vite into web/dist, which the binary
+# embeds (web/embed.go) and serves at "/". WEB_DIST is rebuilt only when the
+# app's sources, manifest or lock file are newer than it.
+WEB_DIST := web/dist/index.html
+WEB_SRC  := $(wildcard web/package.json web/package-lock.json web/index.html web/vite.config.*) \
+	$(shell find web/src web/public -type f 2>/dev/null)
 
 all: build
 
-build:
+build: $(WEB_DIST)
 	$(GO) build -o $(BIN) ./cmd/dflix
+
+# Build the web app unconditionally.
+web:
+	cd web && npm ci && npm run build
+
+$(WEB_DIST): $(WEB_SRC)
+	cd web && npm ci && npm run build
+	@touch $@
 
 run: build
 	@scripts/infra.sh install ffmpeg
@@ -30,8 +45,10 @@ run: build
 # daprd and the brokers and databases: test-deps installs and starts them
 # (idempotent), and they are stopped again whatever the tests' outcome. The
 # end-to-end tests run last and alone: Dapr mode binds dapr/dapr.yaml's fixed
-# ports, which must not race the adapter tests' sidecars.
-test: vet fmt-check generate-check test-deps
+# ports, which must not race the adapter tests' sidecars. The browser test
+# (e2e/browser_test.go, when CI=true or DFLIX_BROWSER_TESTS=1) drives the
+# embedded web app in the system Chromium, which test-deps installs.
+test: $(WEB_DIST) vet fmt-check generate-check test-deps
 	@status=0; export DFLIX_DAPRD="$$(scripts/daprd.sh)"; \
 	$(GO) test -race $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v /e2e) || status=$$?; \
 	$(GO) test -race $(GOTEST_FLAGS) ./e2e/... || status=$$?; \
@@ -39,7 +56,7 @@ test: vet fmt-check generate-check test-deps
 
 test-deps:
 	@scripts/daprd.sh >/dev/null
-	scripts/infra.sh install ffmpeg
+	scripts/infra.sh install ffmpeg chromium
 	scripts/infra.sh up all
 
 vet:

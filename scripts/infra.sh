@@ -6,7 +6,9 @@
 #   scripts/infra.sh up|down|status|reset [TARGET...]
 #   scripts/infra.sh rundir          print the run dir
 #   scripts/infra.sh install TOOL... install tools from Debian packages when
-#                                    missing (ffmpeg: ffmpeg and ffprobe)
+#                                    missing (ffmpeg: ffmpeg and ffprobe;
+#                                    chromium: /usr/bin/chromium and its
+#                                    fonts, for the browser tests)
 #
 # TARGET is a server (redis, postgres, rabbitmq, mosquitto), a component set
 # (redis, rabbitmq-postgres, mqtt-sqlite) or all (the default).
@@ -445,7 +447,17 @@ install_tools() {
 	for t in "$@"; do
 		case $t in
 		ffmpeg | ffprobe) command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || pkgs+=(ffmpeg) ;;
-		*) die "unknown tool '$t' (want ffmpeg)" ;;
+		chromium)
+			if [[ ! -x /usr/bin/chromium ]]; then
+				pkgs+=(chromium)
+			fi
+			# Without fonts, pages render as boxes; only Debian can tell.
+			if command -v dpkg-query >/dev/null &&
+				! dpkg-query -W -f='${Status}' fonts-liberation 2>/dev/null | grep -q 'install ok installed'; then
+				pkgs+=(fonts-liberation)
+			fi
+			;;
+		*) die "unknown tool '$t' (want ffmpeg or chromium)" ;;
 		esac
 	done
 	((${#pkgs[@]})) || return 0
