@@ -77,10 +77,16 @@ async function fillField(loc, value) {
   else await loc.fill(value);
 }
 
+// shot saves a screenshot of a page the flow reached, which must show no
+// error message (each page's queries within the API's limits, for one).
 async function shot(page, name) {
   const path = join(SHOTS_DIR, name);
   await page.screenshot({ path, fullPage: true });
   log(`screenshot ${path}`);
+  if (name !== 'failure.png') {
+    const errors = page.getByTestId('error');
+    assert.equal(await errors.count(), 0, `${name}: the page shows an error: ${await text(errors)}`);
+  }
 }
 
 async function signIn(page, email, password) {
@@ -130,6 +136,13 @@ async function admin(page) {
       return s.includes('READY');
     });
     await shot(page, 'admin.png');
+  });
+  await run('admin: every tab', async () => {
+    for (const tab of ['taxonomy', 'plans', 'users', 'deadletters']) {
+      await page.getByTestId(`admin-tab-${tab}`).click();
+      await page.waitForLoadState('networkidle');
+      await shot(page, `admin-${tab}.png`);
+    }
   });
   await run('admin: sign out', async () => {
     await page.getByTestId('nav-signout').click();
@@ -231,7 +244,34 @@ async function home(page, videoId) {
     await page.reload();
     const card = page.locator(`[data-testid="row-continue"] [data-testid="video-card"][data-video-id="${videoId}"]`);
     await card.waitFor({ timeout: 30000 });
+    await page.locator('[data-testid="video-card"]').nth(1).waitFor({ timeout: 15000 }); // the category rows too
+    assert.equal(await page.getByTestId('error').count(), 0, `the home page shows an error: ${await text(page.getByTestId('error'))}`);
     await shot(page, 'home.png');
+  });
+}
+
+// phone checks the home page at a phone's width (no sideways scrolling)
+// and that the keyboard reaches the navigation: Tab from the top focuses a
+// link, and Enter on the Search link opens the search page.
+async function phone(page) {
+  await run('phone width and keyboard', async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('row-continue').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at 375px`);
+    await shot(page, 'home-phone.png');
+    await page.locator('body').focus();
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      const id = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+      if (id === 'nav-search') break;
+    }
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+    assert.equal(focused, 'nav-search', 'Tab reaches the Search link');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('search-input').waitFor();
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 }
 
@@ -257,6 +297,7 @@ async function main() {
     await viewer(page);
     const videoId = await watch(page);
     await home(page, videoId);
+    await phone(page);
   } catch (err) {
     if (page) await shot(page, 'failure.png').catch(() => {});
     throw err;

@@ -2,7 +2,7 @@ import { useQuery } from "urql";
 import { ErrorBox, Loading, VIDEO_CARD_FIELDS, VideoCard, useSession } from "../ui.jsx";
 
 const CATEGORIES = `query Browse {
-  categories { id name videos(first: 12) { edges { node { ${VIDEO_CARD_FIELDS} } } } }
+  categories { id name videos(first: 8) { edges { node { ${VIDEO_CARD_FIELDS} } } } }
 }`;
 const CONTINUE = `query Continue {
   continueWatching { video { ${VIDEO_CARD_FIELDS} } positionSeconds durationSeconds }
