@@ -163,13 +163,10 @@ func createEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T],
 		b.Set(t.entityKey(id), e, "", true)
 		b.Add(t.set.AddOps(ctx, id))
 		b.Emit(s.event(EventTaxonomyChanged, now, TaxonomyChanged{Kind: t.kind, ID: id}))
+		b.OnCommit(func() { refreshAfterWrite(ctx, s, t, id) })
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	refreshAfterWrite(ctx, s, t, id)
-	return nil
+	return err
 }
 
 // updateEntity applies change to the stored entity id and projects the
@@ -194,13 +191,10 @@ func updateEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T],
 		}
 		b.Set(t.entityKey(id), next, etag, false)
 		b.Emit(s.event(EventTaxonomyChanged, now, TaxonomyChanged{Kind: t.kind, ID: id}))
+		b.OnCommit(func() { refreshAfterWrite(ctx, s, t, id) })
 		return nil
 	})
-	if err != nil {
-		return out, err
-	}
-	refreshAfterWrite(ctx, s, t, id)
-	return out, nil
+	return out, err
 }
 
 // deleteEntity deletes the entity id and removes it from every video that
@@ -221,14 +215,13 @@ func deleteEntity[T comparable](ctx context.Context, s *Service, t *taxonomy[T],
 			return err
 		}
 		b.Emit(s.event(EventTaxonomyChanged, now, TaxonomyChanged{Kind: t.kind, ID: id, Deleted: true}))
+		b.OnCommit(func() {
+			refreshAfterWrite(ctx, s, t, id)
+			s.applyVideos(changed...)
+		})
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	refreshAfterWrite(ctx, s, t, id)
-	s.applyVideos(changed...)
-	return nil
+	return err
 }
 
 // refreshEntity brings the projection of the entity id up to date with the

@@ -43,12 +43,12 @@ func (s *Service) createVideo(ctx context.Context, req CreateVideoRequest) (Vide
 		b.Set(videoKey(v.ID), v, "", true)
 		b.Add(s.videos.AddOps(ctx, v.ID))
 		b.Emit(s.event(EventVideoChanged, now, VideoChanged{Video: v}))
+		b.OnCommit(func() { s.applyVideos(v) })
 		return nil
 	})
 	if err != nil {
 		return Video{}, err
 	}
-	s.applyVideos(v)
 	return cloneVideo(v), nil
 }
 
@@ -100,13 +100,9 @@ func (s *Service) PublishVideo(ctx context.Context, req PublishVideoRequest) (Pu
 // the version goes up and video.changed is published. Ids that change adds
 // to the video's references must exist.
 func (s *Service) changeVideo(ctx context.Context, id string, change func(*Video)) (Video, error) {
-	var (
-		out     Video
-		changed bool
-	)
+	var out Video
 	now := s.clock()
 	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
-		changed = false
 		var cur Video
 		etag, err := platform.GetJSON(ctx, s.state, videoKey(id), "video not found", &cur)
 		if err != nil {
@@ -123,14 +119,12 @@ func (s *Service) changeVideo(ctx context.Context, id string, change func(*Video
 		next.Version, next.UpdatedAt = cur.Version+1, now
 		b.Set(videoKey(id), next, etag, false)
 		b.Emit(s.event(EventVideoChanged, now, VideoChanged{Video: next}))
-		out, changed = next, true
+		b.OnCommit(func() { s.applyVideos(next) })
+		out = next
 		return nil
 	})
 	if err != nil {
 		return Video{}, err
-	}
-	if changed {
-		s.applyVideos(out)
 	}
 	return cloneVideo(out), nil
 }
@@ -163,13 +157,10 @@ func (s *Service) deleteVideo(ctx context.Context, id string) error {
 		b.Delete(videoKey(id), etag)
 		b.Add(s.videos.RemoveOps(ctx, id))
 		b.Emit(s.event(EventVideoDeleted, now, VideoDeleted{VideoID: id, Version: version}))
+		b.OnCommit(func() { s.removeVideo(id, version, true) })
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	s.removeVideo(id, version, true)
-	return nil
+	return err
 }
 
 // GetVideo reads one video.

@@ -18,7 +18,8 @@ type Batch struct {
 	events    []Event
 	err       error
 	committed bool
-	lost      bool // Commit lost an optimistic-concurrency race
+	lost      bool     // Commit lost an optimistic-concurrency race
+	onCommit  []func() // run by Outbox.Write between commit and publish
 }
 
 // Set adds a write of v as JSON at key, conditional on etag and ifAbsent as
@@ -71,6 +72,14 @@ func (b *Batch) Emit(ev Event, err error) {
 		return
 	}
 	b.events = append(b.events, ev)
+}
+
+// OnCommit adds f to run once the batch has committed, before its events
+// are published (Outbox.Write only). A service updates its in-memory view
+// there, so a consumer that hears the event and reads back from the writer
+// sees the change.
+func (b *Batch) OnCommit(f func()) {
+	b.onCommit = append(b.onCommit, f)
 }
 
 // Err returns the first error recorded by Set, Add or Emit.
@@ -215,6 +224,9 @@ func (o *Outbox) Write(ctx context.Context, attempts int, build func(b *Batch) e
 		return o.Commit(ctx, b)
 	})
 	if b != nil && b.committed {
+		for _, f := range b.onCommit {
+			f()
+		}
 		o.Publish(ctx, b.events)
 	}
 	if err != nil {

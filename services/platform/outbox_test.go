@@ -190,6 +190,34 @@ func TestOutboxWritePublishesAfterCommit(t *testing.T) {
 	assert.Empty(t, stored(t, f.state, "outbox/event/"+ev.ID))
 }
 
+// TestOutboxWriteRunsOnCommitBeforePublishing: the writer's own view is
+// updated before any consumer can hear of the change, and only for the
+// attempt that committed.
+func TestOutboxWriteRunsOnCommitBeforePublishing(t *testing.T) {
+	ctx := context.Background()
+	f := newOutboxFixture()
+	ev := testEvent(t, "thing.created")
+	var hooks []int
+	publishedAtHook := -1
+	attempt := 0
+	err := f.box.Write(ctx, 5, func(b *platform.Batch) error {
+		attempt++
+		n := attempt
+		b.OnCommit(func() { hooks = append(hooks, n); publishedAtHook = len(f.pub.Events()) })
+		etag := ""
+		if n == 1 {
+			etag = "stale" // the first attempt loses a race
+		}
+		b.Set("thing/1", "one", etag, etag == "")
+		b.Emit(ev, nil)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []int{2}, hooks, "only the attempt that committed runs its hook")
+	assert.Equal(t, 0, publishedAtHook, "the hook ran before the event was published")
+	assert.Equal(t, []platform.Event{ev}, f.pub.Events())
+}
+
 func TestOutboxWriteBuildErrorIsFinal(t *testing.T) {
 	for _, kind := range []platform.Kind{platform.KindInvalid, platform.KindConflict} {
 		t.Run(string(kind), func(t *testing.T) {
