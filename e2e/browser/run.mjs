@@ -137,6 +137,16 @@ async function admin(page) {
     });
     await shot(page, 'admin.png');
   });
+  await run('admin: add and delete a genre', async () => {
+    await page.getByTestId('admin-tab-taxonomy').click();
+    const genre = `Genre ${stamp}`;
+    await fillField(page.getByTestId('new-genre-name'), genre);
+    await page.getByTestId('new-genre-submit').click();
+    const row = page.locator(`[data-testid="genre-row"][data-name="${genre}"]`);
+    await row.waitFor();
+    await row.getByRole('button', { name: `Delete genre ${genre}` }).click();
+    await row.waitFor({ state: 'detached' });
+  });
   await run('admin: every tab', async () => {
     for (const tab of ['taxonomy', 'plans', 'users', 'deadletters']) {
       await page.getByTestId(`admin-tab-${tab}`).click();

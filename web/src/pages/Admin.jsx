@@ -354,76 +354,64 @@ function TaxonomyTab() {
       <ErrorBox error={res.error} />
       {!d ? <Loading /> : null}
       <div className="columns">
-        <section className="panel">
-          <h2>Categories</h2>
-          <form className="form" onSubmit={async (e) => {
-            e.preventDefault();
+        <TaxonomyPanel title="Categories" addLabel="Add category" kind="category" items={d && d.categories}
+          error={catErr || delCatErr} onDelete={(id) => deleteCategory({ id })}
+          onCreate={async () => {
             const r = await createCategory({ input: { name: catName, description: catDesc } });
             if (!r.error) { setCatName(""); setCatDesc(""); }
           }}>
-            <label>Name <input required value={catName} onChange={(e) => setCatName(e.target.value)} data-testid="new-category-name" /></label>
-            <label>Description <input value={catDesc} onChange={(e) => setCatDesc(e.target.value)} /></label>
-            <button type="submit" data-testid="new-category-submit">Add category</button>
-          </form>
-          <ErrorBox error={catErr || delCatErr} />
-          <ul className="simple-list">
-            {d && d.categories.map((c) => (
-              <li key={c.id} data-testid="category-row">
-                {c.name}{" "}
-                <button type="button" className="danger" onClick={() => deleteCategory({ id: c.id })} aria-label={`Delete category ${c.name}`}>Delete</button>
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section className="panel">
-          <h2>Genres</h2>
-          <form className="form" onSubmit={async (e) => {
-            e.preventDefault();
+          <label>Name <input required value={catName} onChange={(e) => setCatName(e.target.value)} data-testid="new-category-name" /></label>
+          <label>Description <input value={catDesc} onChange={(e) => setCatDesc(e.target.value)} /></label>
+        </TaxonomyPanel>
+        <TaxonomyPanel title="Genres" addLabel="Add genre" kind="genre" items={d && d.genres}
+          error={genErr || delGenErr} onDelete={(id) => deleteGenre({ id })}
+          onCreate={async () => {
             const r = await createGenre({ name: genName });
             if (!r.error) setGenName("");
           }}>
-            <label>Name <input required value={genName} onChange={(e) => setGenName(e.target.value)} data-testid="new-genre-name" /></label>
-            <button type="submit" data-testid="new-genre-submit">Add genre</button>
-          </form>
-          <ErrorBox error={genErr || delGenErr} />
-          <ul className="simple-list">
-            {d && d.genres.map((g) => (
-              <li key={g.id} data-testid="genre-row">
-                {g.name}{" "}
-                <button type="button" className="danger" onClick={() => deleteGenre({ id: g.id })} aria-label={`Delete genre ${g.name}`}>Delete</button>
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section className="panel">
-          <h2>Cast</h2>
-          <form className="form" onSubmit={async (e) => {
-            e.preventDefault();
+          <label>Name <input required value={genName} onChange={(e) => setGenName(e.target.value)} data-testid="new-genre-name" /></label>
+        </TaxonomyPanel>
+        <TaxonomyPanel title="Cast" addLabel="Add cast member" kind="cast" items={d && d.castMembers}
+          error={castErr || delCastErr} onDelete={(id) => deleteCast({ id })}
+          detail={(c) => <span className="muted">({c.type.toLowerCase()})</span>}
+          onCreate={async () => {
             const r = await createCast({ input: { name: castName, type: castType } });
             if (!r.error) setCastName("");
           }}>
-            <label>Name <input required value={castName} onChange={(e) => setCastName(e.target.value)} data-testid="new-cast-name" /></label>
-            <label>
-              Role
-              <select value={castType} onChange={(e) => setCastType(e.target.value)}>
-                <option value="ACTOR">Actor</option>
-                <option value="DIRECTOR">Director</option>
-              </select>
-            </label>
-            <button type="submit" data-testid="new-cast-submit">Add cast member</button>
-          </form>
-          <ErrorBox error={castErr || delCastErr} />
-          <ul className="simple-list">
-            {d && d.castMembers.map((c) => (
-              <li key={c.id} data-testid="cast-row">
-                {c.name} <span className="muted">({c.type.toLowerCase()})</span>{" "}
-                <button type="button" className="danger" onClick={() => deleteCast({ id: c.id })} aria-label={`Delete ${c.name}`}>Delete</button>
-              </li>
-            ))}
-          </ul>
-        </section>
+          <label>Name <input required value={castName} onChange={(e) => setCastName(e.target.value)} data-testid="new-cast-name" /></label>
+          <label>
+            Role
+            <select value={castType} onChange={(e) => setCastType(e.target.value)}>
+              <option value="ACTOR">Actor</option>
+              <option value="DIRECTOR">Director</option>
+            </select>
+          </label>
+        </TaxonomyPanel>
       </div>
     </>
+  );
+}
+
+// TaxonomyPanel is one kind of taxonomy: its create form (the fields are
+// the children), its errors, and its entries, each with a Delete button.
+function TaxonomyPanel({ title, addLabel, kind, items, error, onCreate, onDelete, detail, children }) {
+  return (
+    <section className="panel">
+      <h2>{title}</h2>
+      <form className="form" onSubmit={async (e) => { e.preventDefault(); await onCreate(); }}>
+        {children}
+        <button type="submit" data-testid={`new-${kind}-submit`}>{addLabel}</button>
+      </form>
+      <ErrorBox error={error} />
+      <ul className="simple-list">
+        {items && items.map((it) => (
+          <li key={it.id} data-testid={`${kind}-row`} data-name={it.name}>
+            {it.name}{detail ? <> {detail(it)}</> : null}{" "}
+            <button type="button" className="danger" onClick={() => onDelete(it.id)} aria-label={`Delete ${kind} ${it.name}`}>Delete</button>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
