@@ -58,7 +58,7 @@ func TestStopMidEncode(t *testing.T) {
 	cfg.LeaseDuration = time.Second
 	second := h.service(cfg)
 	h.run(second)
-	job = waitJob(t, second, id)
+	job = waitOutcome(t, h, second, id)
 	require.Equal(t, encoder.JobDone, job.Status, job.Reason)
 	assert.Equal(t, 2, ladderRuns(runs()))
 	checkOutcomes(t, h, id, encoder.JobDone, "video-1")
@@ -108,7 +108,7 @@ func TestLeases(t *testing.T) {
 	}
 	_, err := os.Stat(stale)
 	assert.ErrorIs(t, err, os.ErrNotExist, "the scratch of the crashed process under this instance id is removed")
-	job := waitJob(t, svc, crashing)
+	job := waitOutcome(t, h, svc, crashing)
 	require.Equal(t, encoder.JobFailed, job.Status)
 	assert.Equal(t, "encoder crashed 3 times on this media", job.Reason)
 	checkOutcomes(t, h, crashing, encoder.JobFailed, "video-480p.mp4")

@@ -50,7 +50,7 @@ func TestLadder(t *testing.T) {
 			id := h.upload(fixture(t, tc.fixture))
 			deliver(t, svc, "video-1", id)
 			h.run(svc)
-			job := waitJob(t, svc, id)
+			job := waitOutcome(t, h, svc, id)
 			require.Equal(t, encoder.JobDone, job.Status, job.Reason)
 			res := *job.Result
 

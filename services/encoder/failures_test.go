@@ -44,7 +44,7 @@ func TestFailures(t *testing.T) {
 
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			job := waitJob(t, svc, ids[i])
+			job := waitOutcome(t, h, svc, ids[i])
 			require.Equal(t, encoder.JobFailed, job.Status)
 			if strings.HasSuffix(tc.reason, ": ") {
 				assert.True(t, strings.HasPrefix(job.Reason, tc.reason) && len(job.Reason) > len(tc.reason),
@@ -64,7 +64,7 @@ func TestFailures(t *testing.T) {
 			t.Logf("reason: %s", job.Reason)
 		})
 	}
-	job := waitJob(t, svc, good)
+	job := waitOutcome(t, h, svc, good)
 	assert.Equal(t, encoder.JobDone, job.Status, job.Reason)
 	done := payloads[encoder.EncodingCompleted](t, h.pub, encoder.EventEncodingCompleted, "")
 	require.Len(t, done, 1, "only the good job completes")

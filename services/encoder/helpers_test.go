@@ -158,6 +158,25 @@ func waitJob(t testing.TB, api encoder.API, mediaID string, statuses ...encoder.
 	return job
 }
 
+// waitOutcome waits until the job of mediaID is done or failed and the
+// outbox has published its outcome to every video of the job: the job's
+// state commits before its events go out, so a test that reads events right
+// after the status would race the publish.
+func waitOutcome(t testing.TB, h *harness, api encoder.API, mediaID string) encoder.Job {
+	t.Helper()
+	job := waitJob(t, api, mediaID)
+	eventually(t, "the outcome of job "+mediaID[:8]+" to be published", func() bool {
+		for _, v := range job.VideoIDs {
+			if len(payloads[encoder.EncodingCompleted](t, h.pub, encoder.EventEncodingCompleted, v))+
+				len(payloads[encoder.EncodingFailed](t, h.pub, encoder.EventEncodingFailed, v)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	return job
+}
+
 // eventually polls cond every 20 ms until it holds, failing the test after
 // waitFor.
 func eventually(t testing.TB, what string, cond func() bool) {

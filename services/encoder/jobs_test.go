@@ -80,7 +80,7 @@ func TestRedeliveryEncodesOnce(t *testing.T) {
 	h.run(svc)
 	waitJob(t, svc, id, encoder.JobRunning, encoder.JobDone)
 	deliver(t, svc, "video-1", id)
-	job := waitJob(t, svc, id)
+	job := waitOutcome(t, h, svc, id)
 	require.Equal(t, encoder.JobDone, job.Status, job.Reason)
 	deliver(t, svc, "video-1", id)
 
@@ -117,7 +117,7 @@ func TestSharedMedia(t *testing.T) {
 				deliver(t, svc, "video-2", id)
 			}
 			stop := h.run(svc)
-			job := waitJob(t, svc, id)
+			job := waitOutcome(t, h, svc, id)
 			require.Equal(t, tc.want, job.Status, job.Reason)
 			if tc.after {
 				stop()
