@@ -214,8 +214,8 @@ murder mystery family comedy dragon ninja samurai cowboy pirate treasure time ma
 // cast, so that both modes browse and search the same catalog.
 func (pl *Platform) seedVideos(ctx context.Context, n int) error {
 	var tax struct {
-		Categories []struct{ ID string } `json:"categories"`
-		Genres     []struct{ ID string } `json:"genres"`
+		Categories  []struct{ ID string } `json:"categories"`
+		Genres      []struct{ ID string } `json:"genres"`
 		CastMembers []struct{ ID string } `json:"castMembers"`
 	}
 	if err := pl.Admin.Do(ctx, `{ categories { id } genres { id } castMembers { id } }`, nil, &tax); err != nil {
@@ -251,7 +251,9 @@ func (pl *Platform) seedVideos(ctx context.Context, n int) error {
 	g.SetLimit(4)
 	for _, in := range inputs {
 		g.Go(func() error {
-			var out struct{ CreateVideo struct{ ID string } `json:"createVideo"` }
+			var out struct {
+				CreateVideo struct{ ID string } `json:"createVideo"`
+			}
 			err := pl.Admin.Do(gctx, `mutation($i: CreateVideoInput!) { createVideo(input: $i) { id } }`, map[string]any{"i": in}, &out)
 			if err == nil {
 				err = pl.Admin.Do(gctx, `mutation($id: ID!) { publishVideo(id: $id) { id } }`, map[string]any{"id": out.CreateVideo.ID}, nil)
