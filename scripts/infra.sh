@@ -8,7 +8,10 @@
 #   scripts/infra.sh install TOOL... install tools from Debian packages when
 #                                    missing (ffmpeg: ffmpeg and ffprobe;
 #                                    chromium: /usr/bin/chromium and its
-#                                    fonts, for the browser tests)
+#                                    fonts, for the browser tests; nginx:
+#                                    /usr/sbin/nginx, for the media delivery
+#                                    benchmark, with no system service
+#                                    started)
 #
 # TARGET is a server (redis, postgres, rabbitmq, mosquitto), a component set
 # (redis, rabbitmq-postgres, mqtt-sqlite) or all (the default).
@@ -457,7 +460,10 @@ install_tools() {
 				pkgs+=(fonts-liberation)
 			fi
 			;;
-		*) die "unknown tool '$t' (want ffmpeg or chromium)" ;;
+		# The package's postinst would start the system nginx on port 80:
+		# ensure_packages' policy-rc.d forbids it; callers run their own.
+		nginx) command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || pkgs+=(nginx) ;;
+		*) die "unknown tool '$t' (want ffmpeg, chromium or nginx)" ;;
 		esac
 	done
 	((${#pkgs[@]})) || return 0
