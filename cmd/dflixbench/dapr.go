@@ -2,12 +2,80 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
 )
 
-// DaprResults are the figures of the dapr section.
-type DaprResults struct{}
+// DaprResults compare the same queries on the one-process mode (A) and on
+// Dapr mode (B: every service in its own process beside its own daprd,
+// redis component set, Redis included in B's processes).
+type DaprResults struct {
+	Videos int `json:"videos"`
+	// Comparisons: each query with one worker (the latency one request
+	// pays) and loaded (throughput and CPU).
+	Comparisons []Comparison `json:"comparisons"`
+	// Idle is what each mode holds in memory after the load, summed over
+	// its processes.
+	IdleRSSMiB map[string]float64 `json:"idleRssMiB"`
+	Processes  map[string]int     `json:"processes"`
+}
 
 func runDapr(ctx context.Context, env *Env, res *Results) error {
-	return errors.New("not written yet")
+	one, err := env.startOneProcess(ctx, false)
+	if err != nil {
+		return err
+	}
+	n := edgeVideos(env)
+	if err := seedOnce(ctx, one, one.DataDir, n); err != nil {
+		return err
+	}
+	dp, err := env.startDapr(ctx)
+	if err != nil {
+		return err
+	}
+	if err := seedOnce(ctx, dp, "", n); err != nil {
+		return err
+	}
+	redis, err := redisPID(ctx)
+	if err != nil {
+		return err
+	}
+	dp.Procs.Roots = append(dp.Procs.Roots, redis)
+	out := &DaprResults{Videos: n + 36, IdleRSSMiB: map[string]float64{}, Processes: map[string]int{}}
+	res.Dapr = out
+	for _, workers := range []int{1, 8} {
+		spec := edgeSpec(env, workers)
+		client := newHTTPClient(workers)
+		for _, q := range edgeQueries {
+			a := graphqlTarget("one process", one.URL, one.Viewer.Token, q, one.Procs, client)
+			b := graphqlTarget("Dapr mode", dp.URL, dp.Viewer.Token, q, dp.Procs, client)
+			c, err := compare(ctx, fmt.Sprintf("%s, %d worker%s", q.Name, workers, map[bool]string{true: "s"}[workers > 1]), spec, a, b)
+			if err != nil {
+				return err
+			}
+			out.Comparisons = append(out.Comparisons, c)
+		}
+	}
+	for _, pl := range []*Platform{one, dp} {
+		u := pl.Procs.Usage()
+		out.IdleRSSMiB[pl.Mode] = round1(u.RSSMiB)
+		out.Processes[pl.Mode] = u.Procs
+	}
+	return nil
+}
+
+// redisPID asks our Redis (scripts/infra.sh, port 16379) for its process id.
+func redisPID(ctx context.Context) (int, error) {
+	out, err := exec.CommandContext(ctx, "redis-cli", "-h", "127.0.0.1", "-p", "16379", "info", "server").Output()
+	if err != nil {
+		return 0, fmt.Errorf("redis-cli info: %w", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			return strconv.Atoi(v)
+		}
+	}
+	return 0, fmt.Errorf("redis-cli info: no process_id in %q", out)
 }

@@ -78,6 +78,9 @@ func main() {
 }
 
 func run() int {
+	if len(os.Args) > 1 && os.Args[1] == "ceiling" {
+		return serveCeiling(os.Args[2:])
+	}
 	var (
 		quick   bool
 		only    string

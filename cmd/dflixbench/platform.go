@@ -121,7 +121,8 @@ func (e *Env) startDapr(ctx context.Context) (*Platform, error) {
 		return nil, err
 	}
 	if _, err := p.waitLine(ctx, 5*time.Minute, func(line string) string {
-		if strings.Contains(line, "daprrun: ready") {
+		// daprrun prefixes its own lines with its name: "daprrun | ready: ...".
+		if name, msg, ok := strings.Cut(line, "|"); ok && strings.TrimSpace(name) == "daprrun" && strings.HasPrefix(strings.TrimSpace(msg), "ready") {
 			return "ready"
 		}
 		return ""
