@@ -103,7 +103,7 @@ func runMedia(ctx context.Context, env *Env, res *Results) error {
 		do   func(*mediaSide) func(context.Context) error
 	}{
 		{"whole segments", &out.Whole, func(s *mediaSide) func(context.Context) error { return s.whole }},
-		{"64 KiB ranges", &out.Ranges, func(s *mediaSide) func(context.Context) error { return s.ranged }},
+		{fmt.Sprintf("%d KiB ranges", mediaRangeBytes>>10), &out.Ranges, func(s *mediaSide) func(context.Context) error { return s.ranged }},
 	} {
 		env.Log.Info("media", "workload", w.name, "rounds", spec.Rounds)
 		a, b := gatewaySide(), nginxSide()
