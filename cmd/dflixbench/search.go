@@ -67,13 +67,25 @@ type SearchSize struct {
 	// Mix is both engines at two workers, each request the next query of
 	// the set: throughput and CPU on both cores.
 	Mix Comparison `json:"mix"`
-	// GeoRatioP50 and GeoRatioP99 are the geometric means over the queries
-	// of PostgreSQL's latency over dflix's; DflixFaster counts the queries
-	// whose median dflix answered faster.
+	// Comparable counts the queries both engines found about as many
+	// videos for (within 2×): the same question answered. GeoRatioP50 and
+	// GeoRatioP99 are the geometric means over them of PostgreSQL's latency
+	// over dflix's; DflixFaster counts those whose median dflix answered
+	// faster. A query one engine found far fewer videos for is fast there
+	// for having less to rank, which says nothing about the engine.
+	Comparable  int     `json:"comparableQueries"`
 	GeoRatioP50 float64 `json:"geoMeanRatioP50"`
 	GeoRatioP99 float64 `json:"geoMeanRatioP99"`
 	DflixFaster int     `json:"dflixFasterP50"`
-	// ReadyRatio is PostgreSQL's load, index and analyze time over dflix's
+	// FewestRequests is the fewest answers one engine gave to one query in
+	// all its rounds: with fewer than 100 a p99 is near the maximum.
+	FewestRequests int `json:"fewestRequests"`
+	// SettleSeconds is how long after both were ready the measuring
+	// process and PostgreSQL took to fall idle (bleve merges its segments
+	// in the background, PostgreSQL writes out the load): the queries wait
+	// for it, so neither engine is measured against the other's leftovers.
+	SettleSeconds float64 `json:"settleSeconds"`
+	// ReadyRatio is PostgreSQL's load, index and vacuum time over dflix's
 	// ready time.
 	ReadyRatio float64 `json:"readyRatio"`
 	Seconds    float64 `json:"seconds"`
@@ -93,11 +105,14 @@ type DflixReady struct {
 }
 
 // PGReady is what PostgreSQL took to hold the same documents: COPY (which
-// computes each row's tsvector), CREATE INDEX ... USING GIN and ANALYZE.
+// computes each row's tsvector), CREATE INDEX ... USING GIN and VACUUM
+// (ANALYZE), as one does after a bulk load: it gathers the planner's
+// statistics and sets the hint bits and visibility map the first queries
+// would otherwise set (and write) themselves.
 type PGReady struct {
 	LoadSeconds    float64 `json:"loadSeconds"`
 	IndexSeconds   float64 `json:"indexSeconds"`
-	AnalyzeSeconds float64 `json:"analyzeSeconds"`
+	VacuumSeconds  float64 `json:"vacuumAnalyzeSeconds"`
 	ReadySeconds   float64 `json:"readySeconds"` // the three summed
 	TableMiB       float64 `json:"tableMiB"`
 	IndexMiB       float64 `json:"indexMiB"`
@@ -270,6 +285,11 @@ func searchSize(ctx context.Context, env *Env, pool *pgxpool.Pool, n int, out *S
 	if err != nil {
 		return size, err
 	}
+	settled, err := settle(ctx, engines.pg, pick(env, time.Minute, 10*time.Second))
+	if err != nil {
+		return size, err
+	}
+	size.SettleSeconds = round1(settled.Seconds())
 	for i := range searchQueries {
 		q, err := engines.measure(ctx, i, out.Latency)
 		if err != nil {
@@ -281,7 +301,8 @@ func searchSize(ctx context.Context, env *Env, pool *pgxpool.Pool, n int, out *S
 	if size.Mix, err = compare(ctx, "query mix", out.Mix, engines.mixTarget("dflix", engines.dflix), engines.mixTarget("PostgreSQL", engines.postgres)); err != nil {
 		return size, err
 	}
-	size.GeoRatioP50, size.GeoRatioP99, size.DflixFaster = geoRatios(size.Queries)
+	size.Comparable, size.GeoRatioP50, size.GeoRatioP99, size.DflixFaster = geoRatios(size.Queries)
+	size.FewestRequests = fewestRequests(size.Queries)
 	size.Seconds = round1(time.Since(began).Seconds())
 	return size, nil
 }
@@ -317,6 +338,30 @@ func startReplica(ctx context.Context, env *Env, state platform.State, indexDir 
 	return svc, r, nil
 }
 
+// settle waits until procs use less than a tenth of a core over half a
+// second, or until limit, and returns how long it waited.
+func settle(ctx context.Context, procs ProcSet, limit time.Duration) (time.Duration, error) {
+	const (
+		window = 500 * time.Millisecond
+		idle   = 0.1 // of a core
+	)
+	began := time.Now()
+	last := procs.Usage().CPUSeconds
+	for time.Since(began) < limit {
+		select {
+		case <-ctx.Done():
+			return time.Since(began), ctx.Err()
+		case <-time.After(window):
+		}
+		now := procs.Usage().CPUSeconds
+		if now-last < idle*window.Seconds() {
+			break
+		}
+		last = now
+	}
+	return time.Since(began), nil
+}
+
 // discardEvents is the replica's publisher: the section writes nothing.
 type discardEvents struct{}
 
@@ -337,7 +382,7 @@ func dirBytes(dir string) int64 {
 }
 
 // loadPostgres creates the table, copies the documents in, builds the GIN
-// index and analyzes. The tsvector weights mirror the catalog's boosts:
+// index and vacuums. The tsvector weights mirror the catalog's boosts:
 // title A, cast names and tags B, description C; searchRank weighs them
 // 4:2:1 like the catalog.
 func loadPostgres(ctx context.Context, pool *pgxpool.Pool, gen catalog.Generated) (PGReady, error) {
@@ -370,11 +415,11 @@ CREATE TABLE %[1]s (
 	}
 	r.IndexSeconds = round3(time.Since(t).Seconds())
 	t = time.Now()
-	if _, err := pool.Exec(ctx, "ANALYZE "+searchTable); err != nil {
-		return r, fmt.Errorf("analyze: %w", err)
+	if _, err := pool.Exec(ctx, "VACUUM (ANALYZE) "+searchTable); err != nil {
+		return r, fmt.Errorf("vacuum: %w", err)
 	}
-	r.AnalyzeSeconds = round3(time.Since(t).Seconds())
-	r.ReadySeconds = round3(r.LoadSeconds + r.IndexSeconds + r.AnalyzeSeconds)
+	r.VacuumSeconds = round3(time.Since(t).Seconds())
+	r.ReadySeconds = round3(r.LoadSeconds + r.IndexSeconds + r.VacuumSeconds)
 	var table, index int64
 	err := pool.QueryRow(ctx, fmt.Sprintf("SELECT pg_table_size('%[1]s'), pg_relation_size('%[1]s_doc')", searchTable)).Scan(&table, &index)
 	if err != nil {
@@ -439,17 +484,41 @@ func geoMean(xs []float64) float64 {
 	return round3(math.Exp(sum / float64(n)))
 }
 
-// geoRatios returns the geometric means of the queries' p50 and p99
-// ratios, and how many queries dflix answered faster at the median.
-func geoRatios(qs []SearchQuery) (p50, p99 float64, dflixFaster int) {
+// geoRatios returns how many queries had comparable hits (Comparable),
+// the geometric means of their p50 and p99 ratios, and how many of them
+// dflix answered faster at the median.
+func geoRatios(qs []SearchQuery) (n int, p50, p99 float64, dflixFaster int) {
 	var r50, r99 []float64
 	for _, q := range qs {
+		if !q.Comparable() {
+			continue
+		}
+		n++
 		r50, r99 = append(r50, q.Comparison.Ratio.P50Ms), append(r99, q.Comparison.Ratio.P99Ms)
 		if q.Comparison.Ratio.P50Ms > 1 {
 			dflixFaster++
 		}
 	}
-	return geoMean(r50), geoMean(r99), dflixFaster
+	return n, geoMean(r50), geoMean(r99), dflixFaster
+}
+
+// Comparable tells whether both engines found about as many videos for q
+// (within 2×).
+func (q SearchQuery) Comparable() bool {
+	return q.DflixHits > 0 && q.HitsRatio >= 0.5 && q.HitsRatio <= 2
+}
+
+// fewestRequests is the fewest answers either engine gave one query.
+func fewestRequests(qs []SearchQuery) int {
+	fewest := 0
+	for _, q := range qs {
+		for _, n := range []int{q.Comparison.A.Summary.Requests, q.Comparison.B.Summary.Requests} {
+			if fewest == 0 || n < fewest {
+				fewest = n
+			}
+		}
+	}
+	return fewest
 }
 
 // Cell is s for a markdown table cell: a "|" would end the cell, even in
