@@ -110,12 +110,12 @@ type DflixReady struct {
 // statistics and sets the hint bits and visibility map the first queries
 // would otherwise set (and write) themselves.
 type PGReady struct {
-	LoadSeconds    float64 `json:"loadSeconds"`
-	IndexSeconds   float64 `json:"indexSeconds"`
-	VacuumSeconds  float64 `json:"vacuumAnalyzeSeconds"`
-	ReadySeconds   float64 `json:"readySeconds"` // the three summed
-	TableMiB       float64 `json:"tableMiB"`
-	IndexMiB       float64 `json:"indexMiB"`
+	LoadSeconds   float64 `json:"loadSeconds"`
+	IndexSeconds  float64 `json:"indexSeconds"`
+	VacuumSeconds float64 `json:"vacuumAnalyzeSeconds"`
+	ReadySeconds  float64 `json:"readySeconds"` // the three summed
+	TableMiB      float64 `json:"tableMiB"`
+	IndexMiB      float64 `json:"indexMiB"`
 }
 
 // SearchQuery is one query asked of both engines, with what each found.
