@@ -10,7 +10,7 @@ DEMO_ADMIN_EMAIL    ?= admin@dflix.local
 DEMO_ADMIN_PASSWORD ?= dflix-demo-admin
 GOTEST_FLAGS ?= -count=1 -timeout=30m
 
-.PHONY: all build run test test-deps vet fmt-check generate generate-check bench clean web
+.PHONY: all build run test test-deps vet fmt-check generate generate-check bench bench-quick bench-go clean web
 
 # The React app (web/) is built by Vite into web/dist, which the binary
 # embeds (web/embed.go) and serves at "/". WEB_DIST is rebuilt only when the
@@ -74,12 +74,30 @@ generate-check:
 	$(GO) generate ./graph/...
 	@git diff --exit-code --stat -- graph/ || { echo "graph/: run 'make generate' and commit the result"; exit 1; }
 
-# The encoder's benchmarks encode a 1080p clip once per variant (-benchtime=1x):
-# CPU seconds per second of content, for docs/benchmarks.md.
-bench:
+# make bench measures dflix's trade-offs side by side in one run on this
+# machine (cmd/dflixbench; under 20 minutes on 2 cores) and rewrites
+# bench/results.json, docs/benchmarks.md, docs/monolith-vs-microservices.md
+# and docs/rpc-vs-messaging.md from its figures. It starts and stops what it
+# needs: dflix in both modes (daprd, Redis), PostgreSQL, nginx, ffmpeg.
+# bench-quick runs a reduced set (under 3 minutes) into bench/quick/.
+# bench-go runs the Go micro-benchmarks, for benchstat between changes.
+BENCH_TOOLS = $(GO) build -o bin/daprrun ./cmd/daprrun && $(GO) build -o bin/dflixbench ./cmd/dflixbench && \
+	scripts/infra.sh install ffmpeg nginx && export DFLIX_DAPRD="$$(scripts/daprd.sh)"
+
+bench: build
+	@$(BENCH_TOOLS) && status=0; \
+	./bin/dflixbench -out bench/results.json -docs docs || status=$$?; \
+	scripts/infra.sh down redis postgres >/dev/null || true; exit $$status
+
+bench-quick: build
+	@$(BENCH_TOOLS) && status=0; \
+	./bin/dflixbench -quick -out bench/quick/results.json -docs bench/quick || status=$$?; \
+	scripts/infra.sh down redis postgres >/dev/null || true; exit $$status
+
+bench-go:
 	@scripts/infra.sh install ffmpeg
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./bff/... ./services/catalog/... | tee bench/go-bench.txt
-	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./services/encoder/ | tee bench/encoder-bench.txt
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./bff/... ./services/catalog/...
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./services/encoder/
 
 clean:
 	rm -rf bin

@@ -79,3 +79,14 @@ func redisPID(ctx context.Context) (int, error) {
 	}
 	return 0, fmt.Errorf("redis-cli info: no process_id in %q", out)
 }
+
+// Loaded are the comparisons under load (more than one worker).
+func (d *DaprResults) Loaded() []Comparison {
+	var out []Comparison
+	for _, c := range d.Comparisons {
+		if c.Spec.Concurrency > 1 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
