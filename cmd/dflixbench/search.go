@@ -44,8 +44,8 @@ type SearchResults struct {
 }
 
 // SearchGrowth is how the figures grew from the smallest catalog to the
-// largest: ready times as ratios, latencies as geometric means over the
-// queries of each query's p50 ratio.
+// largest: ready times as ratios, latencies as geometric means of each
+// query's p50 ratio, over the queries comparable at both sizes.
 type SearchGrowth struct {
 	From       int     `json:"from"`
 	To         int     `json:"to"`
@@ -459,6 +459,9 @@ func growth(sizes []SearchSize) *SearchGrowth {
 	a, b := sizes[0], sizes[len(sizes)-1]
 	var d, p []float64
 	for i := range min(len(a.Queries), len(b.Queries)) {
+		if !a.Queries[i].Comparable() || !b.Queries[i].Comparable() {
+			continue
+		}
 		d = append(d, ratio(b.Queries[i].Comparison.A.Summary.P50Ms, a.Queries[i].Comparison.A.Summary.P50Ms))
 		p = append(p, ratio(b.Queries[i].Comparison.B.Summary.P50Ms, a.Queries[i].Comparison.B.Summary.P50Ms))
 	}
