@@ -201,10 +201,15 @@ func runSearch(ctx context.Context, env *Env, res *Results) error {
 // startPostgres starts the repository's PostgreSQL when it is not running
 // and connects; stop closes the pool and stops PostgreSQL if it started it.
 func startPostgres(ctx context.Context, env *Env, out *SearchResults) (*pgxpool.Pool, func(), error) {
-	status, err := env.script(ctx, "infra.sh", "status", "postgres")
+	_, err := env.script(ctx, "infra.sh", "status", "postgres")
 	out.PostgresStarted = err != nil
 	if _, err := env.script(ctx, "infra.sh", "up", "postgres"); err != nil {
 		return nil, nil, err
+	}
+	// "postgres   running  127.0.0.1:15432"
+	status, err := env.script(ctx, "infra.sh", "status", "postgres")
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres not running after infra.sh up: %w", err)
 	}
 	stopPG := func() {
 		if !out.PostgresStarted {
@@ -217,10 +222,12 @@ func startPostgres(ctx context.Context, env *Env, out *SearchResults) (*pgxpool.
 			env.Log.Warn("search: stop postgres", "err", err)
 		}
 	}
-	addr := "127.0.0.1:15432"
-	if f := strings.Fields(status); len(f) == 3 {
-		addr = f[2]
+	f := strings.Fields(status)
+	if len(f) != 3 {
+		stopPG()
+		return nil, nil, fmt.Errorf("postgres address: unexpected status %q", status)
 	}
+	addr := f[2]
 	cfg, err := pgxpool.ParseConfig("postgres://postgres@" + addr + "/dflix?sslmode=disable")
 	if err != nil {
 		stopPG()
@@ -256,7 +263,7 @@ func searchSize(ctx context.Context, env *Env, pool *pgxpool.Pool, n int, out *S
 	t := time.Now()
 	gen, err := catalog.Generate(ctx, state, n, uint64(n))
 	if err != nil {
-		return size, err
+		return size, fmt.Errorf("generate: %w", err)
 	}
 	size.GenerateSeconds = round3(time.Since(t).Seconds())
 	for _, v := range gen.Videos {
