@@ -39,6 +39,10 @@ type Sidecar struct {
 
 	subOnce sync.Once
 	sub     *Subscriber
+
+	// txLocks serialize this process's transactions on a store whose
+	// transactions do not roll back (State.Transact), by store name.
+	txLocks sync.Map // string -> *sync.Mutex
 }
 
 // Connect waits until the sidecar at cfg answers its outbound health check

@@ -29,9 +29,13 @@ var _ platform.State = (*State)(nil)
 // Redis runs a transaction as MULTI/EXEC of Lua scripts and has no rollback:
 // a failed condition stops only its own op. State therefore checks a
 // multi-op transaction's conditions with one read before writing, so a stale
-// ETag applies nothing; only a write racing between that read and the
-// transaction can still leave the other ops of a failed redis transaction
-// applied. sqlite and postgresql transactions are atomic.
+// ETag applies nothing, and holds a lock per store from that read to the
+// end of the transaction, so that the writers of one process (concurrent
+// requests to one replica, the common race: four admins creating videos
+// at once left a video key without its index entry before it) cannot slip
+// between them. Only a write from another process racing between the read
+// and the transaction can still leave the other ops of a failed redis
+// transaction applied. sqlite and postgresql transactions are atomic.
 type State struct {
 	sc    *Sidecar
 	store string
@@ -133,6 +137,9 @@ func (st *State) Transact(ctx context.Context, ops []platform.Op) error {
 		return fmt.Errorf("dapr: state %s: transact: %w", st.store, err)
 	}
 	if d.precheck && len(ops) > 1 {
+		mu, _ := st.sc.txLocks.LoadOrStore(st.store, &sync.Mutex{})
+		mu.(*sync.Mutex).Lock()
+		defer mu.(*sync.Mutex).Unlock()
 		if err := st.checkConditions(ctx, ops); err != nil {
 			return fmt.Errorf("dapr: state %s: transact: %w", st.store, err)
 		}

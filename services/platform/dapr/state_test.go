@@ -2,6 +2,8 @@ package dapr
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	daprc "github.com/dapr/go-sdk/client"
@@ -123,4 +125,55 @@ func TestDialectEncodesConditions(t *testing.T) {
 			assert.Nil(t, enc[3].Item.Value)
 		})
 	}
+}
+
+// TestRedisConcurrentTransactionsApplyWhole has writers of one process
+// each insert their own record and add it to a shared index under the
+// index's ETag, retrying on conflict, as catalog creates videos. On
+// state.redis a transaction whose index ETag went stale between the
+// precheck and the write would still insert the record, and its retry
+// would then find the record already there: State serializes the
+// process's transactions on such a store, so every writer gets through
+// and the index lists every record.
+func TestRedisConcurrentTransactionsApplyWhole(t *testing.T) {
+	sc := mainSC(t)
+	ctx := context.Background()
+	st := sc.State(redisStore)
+	ns := "concurrent/" + randomID() + "/"
+	require.NoError(t, platform.Set(ctx, st, platform.Op{Key: ns + "index", Value: []byte(`[]`)}))
+	const writers = 12
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			id := fmt.Sprintf("r%02d", i)
+			var err error
+			for attempt := 0; attempt < 100; attempt++ {
+				var idx platform.Item
+				if idx, err = st.Get(ctx, ns+"index"); err != nil {
+					break
+				}
+				var ids []string
+				if err = json.Unmarshal(idx.Value, &ids); err != nil {
+					break
+				}
+				next, _ := json.Marshal(append(ids, id))
+				err = st.Transact(ctx, []platform.Op{
+					{Key: ns + id, Value: []byte(`{}`), IfAbsent: true},
+					{Key: ns + "index", Value: next, ETag: idx.ETag},
+				})
+				if platform.KindOf(err) != platform.KindConflict {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range writers {
+		assert.NoError(t, <-errs)
+	}
+	idx, err := st.Get(ctx, ns+"index")
+	require.NoError(t, err)
+	var ids []string
+	require.NoError(t, json.Unmarshal(idx.Value, &ids))
+	assert.Len(t, ids, writers, "every record is in the index: %v", ids)
 }
