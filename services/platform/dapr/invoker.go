@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/dflix/dflix/services/platform"
 )
@@ -45,10 +46,47 @@ type daprError struct {
 // KindUnavailable when the sidecar, the callee's sidecar or the callee cannot
 // be reached (an unknown app included) or ctx ends; KindInvalid for an empty
 // app or method.
+//
+// The round trip does not end when ctx does: Invoke stops waiting and
+// returns, and the request runs on, bounded by detachedBound. daprd 1.14
+// panics and exits when a service invocation under a resiliency timeout is
+// cancelled while it copies the callee's answer to the caller
+// (dapr/dapr#10371), taking every call under way through that sidecar with
+// it: make bench hit it within seconds at 8 concurrent viewers, whose
+// requests end as the load stops; a viewer closing a tab does the same.
 func (i *Invoker) Invoke(ctx context.Context, app, method string, body []byte) ([]byte, error) {
 	if app == "" || method == "" {
 		return nil, platform.Errorf(platform.KindInvalid, "dapr: invoke %q/%q: app and method are required", app, method)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("dapr: invoke %s/%s: %w", app, method, unreachable(ctx, err))
+	}
+	type result struct {
+		out []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), detachedBound)
+		defer cancel()
+		out, err := i.roundTrip(rctx, app, method, body)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("dapr: invoke %s/%s: %w", app, method, unreachable(ctx, ctx.Err()))
+	}
+}
+
+// detachedBound is how long an invocation may run after its caller gave
+// up: past the sidecars' own invoke timeout (dapr/resiliency.yaml, 5 s), so
+// that daprd ends a slow call before the Invoker has to.
+const detachedBound = 15 * time.Second
+
+// roundTrip is one request to the sidecar, read whole.
+func (i *Invoker) roundTrip(ctx context.Context, app, method string, body []byte) ([]byte, error) {
 	u := i.sc.cfg.httpBase() + "/v1.0/invoke/" + url.PathEscape(app) + "/method/" + escapeMethod(method)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
