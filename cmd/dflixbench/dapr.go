@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DaprResults compare the same queries on the one-process mode (A) and on
@@ -20,6 +21,9 @@ type DaprResults struct {
 	// its processes.
 	IdleRSSMiB map[string]float64 `json:"idleRssMiB"`
 	Processes  map[string]int     `json:"processes"`
+	// IdleCPU is the share of one core each mode burns with no request:
+	// health probes, cron bindings, Redis, the runtimes' own timers.
+	IdleCPU map[string]float64 `json:"idleCpuCores"`
 }
 
 func runDapr(ctx context.Context, env *Env, res *Results) error {
@@ -43,8 +47,18 @@ func runDapr(ctx context.Context, env *Env, res *Results) error {
 		return err
 	}
 	dp.Procs.Roots = append(dp.Procs.Roots, redis)
-	out := &DaprResults{Videos: n + 36, IdleRSSMiB: map[string]float64{}, Processes: map[string]int{}}
+	out := &DaprResults{Videos: n + 36, IdleRSSMiB: map[string]float64{}, Processes: map[string]int{}, IdleCPU: map[string]float64{}}
 	res.Dapr = out
+	idle := pick(env, 10*time.Second, 4*time.Second)
+	before := map[string]Usage{"one-process": one.Procs.Usage(), "dapr": dp.Procs.Usage()}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(idle):
+	}
+	for _, pl := range []*Platform{one, dp} {
+		out.IdleCPU[pl.Mode] = round3((pl.Procs.Usage().CPUSeconds - before[pl.Mode].CPUSeconds) / idle.Seconds())
+	}
 	for _, workers := range []int{1, 8} {
 		spec := edgeSpec(env, workers)
 		client := newHTTPClient(workers)
