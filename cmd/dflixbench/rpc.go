@@ -288,12 +288,12 @@ func (b *rpcBench) nextInteractions(n int) ([]interaction, error) {
 // (its state store, read from Redis itself: the record the handler
 // committed). A video whose media is not the one sent to is left out.
 //
-// Why not catalog's own read API: the projection it answers from can miss a
-// committed change. The Redis state store applies a transaction's writes
-// one by one, so an outbox write that loses an ETag race on a shared key
-// may still have written the video; the retry then sees no change to make,
-// commits nothing, and neither projects nor publishes the change. See
-// projectionLag, which counts those.
+// Why not catalog's own read API: it answers from a projection that is
+// updated after the commit, and that missed committed changes while the
+// Redis state store's transactions could half-apply (an outbox write that
+// lost an ETag race on a shared key had still written the video; the retry
+// saw nothing to change and neither projected nor published it). The store
+// is what the handler committed; projectionLag checks the two agree.
 func (b *rpcBench) percents(ctx context.Context, videos []*rpcVideo) (map[string]float64, error) {
 	cmds := make([][]string, len(videos))
 	for i, v := range videos {
@@ -425,9 +425,9 @@ func (b *rpcBench) makeVideo(ctx context.Context, i int) (*rpcVideo, error) {
 	for try := 0; try < 3; try++ {
 		err = b.pl.Admin.Do(ctx, `mutation($i: CreateVideoInput!) { createVideo(input: $i) { id } }`, map[string]any{"i": map[string]any{
 			"title": fmt.Sprintf("RPC bench %d", i), "releaseYear": 2024, "durationSeconds": 60, "ageRating": "G"}}, &created)
-		// Concurrent creates in Dapr mode sometimes fail with CONFLICT
-		// ("key ... already exists"): the Redis state store's transaction
-		// is not atomic, so a retried write finds its own first half.
+		// A create refused with CONFLICT ("key ... already exists": the
+		// Redis state store's transactions have no rollback, so a retried
+		// write can find its own first half) is retried and counted.
 		if err == nil || !strings.Contains(err.Error(), "CONFLICT") {
 			break
 		}

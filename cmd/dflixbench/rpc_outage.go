@@ -35,6 +35,30 @@ type RPCOutage struct {
 	PubSub           OutageSide     `json:"pubsub"`
 	Timeline         []OutageStep   `json:"timeline"`
 	SidecarEvents    []SidecarEvent `json:"sidecarEvents"`
+	// From SidecarEvents, -1 when it did not happen: catalog's sidecar
+	// marked the app unhealthy, then healthy; the encoder's sidecar opened
+	// its circuit breaker for catalog, then closed it.
+	UnhealthyAtS     float64 `json:"unhealthyAtSeconds"`
+	HealthyAtS       float64 `json:"healthyAgainAtSeconds"`
+	BreakerOpenAtS   float64 `json:"breakerOpenAtSeconds"`
+	BreakerClosedAtS float64 `json:"breakerClosedAtSeconds"`
+}
+
+// markEvents sets the times of the health and breaker changes.
+func (o *RPCOutage) markEvents() {
+	o.UnhealthyAtS, o.HealthyAtS, o.BreakerOpenAtS, o.BreakerClosedAtS = -1, -1, -1, -1
+	for _, e := range o.SidecarEvents {
+		switch {
+		case strings.Contains(e.Message, "un-healthy") && o.UnhealthyAtS < 0:
+			o.UnhealthyAtS = e.AtS
+		case strings.Contains(e.Message, "entered healthy") && o.UnhealthyAtS >= 0 && o.HealthyAtS < 0:
+			o.HealthyAtS = e.AtS
+		case e.Sidecar == "encoder" && strings.HasSuffix(e.Message, "to open") && o.BreakerOpenAtS < 0:
+			o.BreakerOpenAtS = e.AtS
+		case e.Sidecar == "encoder" && strings.HasSuffix(e.Message, "to closed") && o.BreakerOpenAtS >= 0:
+			o.BreakerClosedAtS = e.AtS
+		}
+	}
 }
 
 // OutageCounts sorts interactions by outcome. OnTime and Late took effect
@@ -141,6 +165,7 @@ func (b *rpcBench) outage(ctx context.Context, videos []*rpcVideo, plan rpcPlan)
 	}
 	out.Invocation, out.PubSub, out.Timeline = classify(recs, visible, plan, back)
 	out.SidecarEvents = sidecarEvents(filepath.Join(b.env.Work, "dapr-run", "logs"), kill, kill.Add(plan.window+plan.wait))
+	out.markEvents()
 	return out, nil
 }
 

@@ -165,6 +165,16 @@ type RPCThroughput struct {
 	Invocation ThroughputSeries `json:"invocation"`
 	PubSub     ThroughputSeries `json:"pubsub"`
 	Ratio      ThroughputFigure `json:"ratioPubSubToInvocation"`
+	// Processes is ByProcess of both sides side by side.
+	Processes []ProcCPUPair `json:"processes"`
+}
+
+// ProcCPUPair is one process's CPU seconds per 1,000 interactions on each
+// side.
+type ProcCPUPair struct {
+	Name       string  `json:"name"`
+	Invocation float64 `json:"invocation"`
+	PubSub     float64 `json:"pubsub"`
 }
 
 // ThroughputSeries is every round of one transport and their medians.
@@ -230,7 +240,31 @@ func (b *rpcBench) throughput(ctx context.Context, rounds, n, workers int) (RPCT
 	a, p := out.Invocation.Summary, out.PubSub.Summary
 	out.Ratio = ThroughputFigure{PerSecond: ratio(p.PerSecond, a.PerSecond), SenderPerSecond: ratio(p.SenderPerSecond, a.SenderPerSecond),
 		CPUPer1k: ratio(p.CPUPer1k, a.CPUPer1k), RedisCPUPer1k: ratio(p.RedisCPUPer1k, a.RedisCPUPer1k)}
+	out.Processes = pairProcesses(a.ByProcess, p.ByProcess)
 	return out, nil
+}
+
+// pairProcesses joins two sides' CPU by process name, sorted by name.
+func pairProcesses(a, b []ProcCPU) []ProcCPUPair {
+	byName := map[string]*ProcCPUPair{}
+	for _, side := range [2][]ProcCPU{a, b} {
+		for _, p := range side {
+			if byName[p.Name] == nil {
+				byName[p.Name] = &ProcCPUPair{Name: p.Name}
+			}
+		}
+	}
+	for _, p := range a {
+		byName[p.Name].Invocation = p.CPUPer1k
+	}
+	for _, p := range b {
+		byName[p.Name].PubSub = p.CPUPer1k
+	}
+	out := make([]ProcCPUPair, 0, len(byName))
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		out = append(out, *byName[name])
+	}
+	return out
 }
 
 // throughputRound sends n interactions with workers senders, then reads
