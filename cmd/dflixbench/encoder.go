@@ -40,8 +40,13 @@ type EncoderVariant struct {
 	// CoresBusy is CPU time over wall time: how many cores the variant
 	// kept busy on average.
 	CoresBusy float64 `json:"meanCoresBusy"`
-	CPURatio  float64 `json:"cpuRatioToOneRun"`
-	WallRatio float64 `json:"wallRatioToOneRun"`
+	// OtherCoresBusy is how many cores work outside the benchmark kept
+	// busy while it ran (median over rounds): more than a little, and the
+	// wall times are longer than a quiet machine's.
+	OtherRounds    []float64 `json:"otherCoresBusyByRound"`
+	OtherCoresBusy float64   `json:"otherCoresBusy"`
+	CPURatio       float64   `json:"cpuRatioToOneRun"`
+	WallRatio      float64   `json:"wallRatioToOneRun"`
 }
 
 // runEncoder runs services/encoder's ladder benchmarks. The test binary is
@@ -86,12 +91,13 @@ func runEncoder(ctx context.Context, env *Env, res *Results) error {
 		}
 		for _, v := range order {
 			env.Log.Info("encoder", "round", round+1, "variant", v.Benchmark)
-			cpu, ns, err := runLadderBenchmark(ctx, env, bin, v.Benchmark, out.ClipSeconds, logFile)
+			cpu, ns, other, err := runLadderBenchmark(ctx, env, bin, v.Benchmark, out.ClipSeconds, logFile)
 			if err != nil {
 				return fmt.Errorf("encoder: round %d: %w", round+1, err)
 			}
 			v.CPURounds = append(v.CPURounds, round3(cpu))
 			v.WallRounds = append(v.WallRounds, round3(ns/1e9))
+			v.OtherRounds = append(v.OtherRounds, other)
 		}
 	}
 	for _, v := range variants {
@@ -99,6 +105,7 @@ func runEncoder(ctx context.Context, env *Env, res *Results) error {
 		v.WallSeconds = round3(median(v.WallRounds))
 		v.WallPerContent = round3(v.WallSeconds / float64(out.ClipSeconds))
 		v.CoresBusy = round3(ratio(v.CPUPerContent, v.WallPerContent))
+		v.OtherCoresBusy = round3(median(v.OtherRounds))
 	}
 	for _, v := range variants {
 		v.CPURatio = ratio(v.CPUPerContent, out.OneRun.CPUPerContent)
@@ -109,25 +116,64 @@ func runEncoder(ctx context.Context, env *Env, res *Results) error {
 }
 
 // runLadderBenchmark runs one benchmark of the test binary once and
-// returns its cpu-s/content-s metric and ns/op; the output goes to log.
-func runLadderBenchmark(ctx context.Context, env *Env, bin, name string, seconds int, log *os.File) (cpu, ns float64, err error) {
+// returns its cpu-s/content-s metric, its ns/op and how many cores other
+// work kept busy meanwhile; the output goes to log.
+func runLadderBenchmark(ctx context.Context, env *Env, bin, name string, seconds int, log *os.File) (cpu, ns, others float64, err error) {
 	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-test.bench", "^"+name+"$", "-test.benchtime", "1x", "-test.count", "1")
 	// The package's tests expect to run in its folder, as go test runs them.
 	cmd.Dir = filepath.Join(env.Root, "services", "encoder")
 	cmd.Env = append(os.Environ(),
 		"DFLIX_ENCODER_BENCH_SECONDS="+strconv.Itoa(seconds),
 		"DFLIX_ENCODER_BENCH_CLIP_DIR="+filepath.Join(env.Work, "encoder-clip"))
-	began := time.Now()
+	watch := startBusyWatch()
 	b, err := cmd.CombinedOutput()
-	fmt.Fprintf(log, "=== %s (%s)\n%s\n", name, time.Since(began).Round(time.Millisecond), b)
+	// The process's times include the ffmpeg runs it waited for.
+	var ours float64
+	if cmd.ProcessState != nil {
+		ours = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	}
+	_, others = watch.stop(ours)
+	fmt.Fprintf(log, "=== %s (%s, other work: %.2f cores)\n%s\n", name, time.Since(watch.began).Round(time.Millisecond), others, b)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %w: %s", name, err, tailLines(string(b), 20))
+		return 0, 0, 0, fmt.Errorf("%s: %w: %s", name, err, tailLines(string(b), 20))
 	}
 	cpu, ns, err = parseLadderLine(string(b), name)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %w", name, err)
+		return 0, 0, 0, fmt.Errorf("%s: %w", name, err)
 	}
-	return cpu, ns, nil
+	return cpu, ns, others, nil
+}
+
+// busyWatch tells how many cores were busy, and with what, from its
+// start until stop: the load driver itself, and everything that is
+// neither the driver nor the processes the caller measures (other work on
+// the machine, or the hypervisor's steal time), so that a section can say
+// when its figures come from a machine that was not quiet.
+type busyWatch struct {
+	began         time.Time
+	machine, self float64
+}
+
+func startBusyWatch() busyWatch {
+	return busyWatch{began: time.Now(), machine: machineBusySeconds(), self: selfCPUSeconds()}
+}
+
+// stop returns the cores the driver and the others kept busy on average,
+// given the CPU seconds the measured processes used since the start.
+func (w busyWatch) stop(measured float64) (driver, others float64) {
+	secs := time.Since(w.began).Seconds()
+	d := selfCPUSeconds() - w.self
+	o := machineBusySeconds() - w.machine - d - measured
+	return round3(d / secs), round3(max(o, 0) / secs)
+}
+
+// selfCPUSeconds is the CPU time of this process (not its children).
+func selfCPUSeconds() float64 {
+	st, err := readStat(os.Getpid())
+	if err != nil {
+		return 0
+	}
+	return float64(st.utime+st.stime) / clockTicks
 }
 
 // parseLadderLine finds name's result line in go test output, e.g.

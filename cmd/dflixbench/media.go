@@ -50,9 +50,13 @@ type MediaResults struct {
 type MediaComparison struct {
 	Comparison
 	// ACoresBusy and BCoresBusy are the server's CPU seconds per second
-	// of a round (medians): what the load driver left of Cores.
+	// of a round (medians); DriverCoresBusy the load driver's and
+	// OtherCoresBusy everything else's on the machine, over the whole
+	// comparison (both sides, warm-ups included).
 	ACoresBusy       float64 `json:"aCoresBusy"`
 	BCoresBusy       float64 `json:"bCoresBusy"`
+	DriverCoresBusy  float64 `json:"driverCoresBusy"`
+	OtherCoresBusy   float64 `json:"otherCoresBusy"`
 	Cores            float64 `json:"-"` // for the template's arithmetic
 	ABytesPerRequest float64 `json:"aBytesPerRequest"`
 	BBytesPerRequest float64 `json:"bBytesPerRequest"`
@@ -107,6 +111,8 @@ func runMedia(ctx context.Context, env *Env, res *Results) error {
 	} {
 		env.Log.Info("media", "workload", w.name, "rounds", spec.Rounds)
 		a, b := gatewaySide(), nginxSide()
+		servers := func() float64 { return pl.Procs.Usage().CPUSeconds + ng.Set().Usage().CPUSeconds }
+		watch, servers0 := startBusyWatch(), servers()
 		c, err := compare(ctx, w.name, spec,
 			Target{Name: "media gateway (dflix)", Procs: pl.Procs, Do: w.do(a)},
 			Target{Name: "nginx", Procs: ng.Set(), Do: w.do(b)})
@@ -114,6 +120,7 @@ func runMedia(ctx context.Context, env *Env, res *Results) error {
 			return fmt.Errorf("media: %w", err)
 		}
 		*w.out = withThroughput(c, a, b, workers)
+		w.out.DriverCoresBusy, w.out.OtherCoresBusy = watch.stop(servers() - servers0)
 	}
 	res.Media = out
 	return nil
