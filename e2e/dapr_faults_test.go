@@ -23,7 +23,7 @@ import (
 const (
 	catalogAddr     = "127.0.0.1:8082"
 	catalogDaprHTTP = "3502"
-	catalogDaprGRPC = "35003"
+	catalogDaprGRPC = "30003"
 )
 
 // TestDaprServiceKilledAndRestarted kills the catalog process under a

@@ -67,7 +67,7 @@ func TestReplicasRunFile(t *testing.T) {
 // started with DFLIX_SEED_DEMO=true.
 func TestAppEnvWinsOverOurs(t *testing.T) {
 	t.Setenv("DFLIX_SEED_DEMO", "true")
-	a := app{ID: "catalog", Name: "catalog-2", Port: 9084, Protocol: "http", HTTPPort: 3604, GRPCPort: 35105,
+	a := app{ID: "catalog", Name: "catalog-2", Port: 9084, Protocol: "http", HTTPPort: 3604, GRPCPort: 30105,
 		Env: map[string]string{"DFLIX_SEED_DEMO": "false"}}
 	cmd := exec.Command("sh", "-c", `printf %s "$DFLIX_SEED_DEMO"`)
 	cmd.Env = appEnv(a)

@@ -108,14 +108,14 @@ func TestSelectApps(t *testing.T) {
 func TestDaprdArgs(t *testing.T) {
 	a := app{
 		ID: "catalog", Port: 8082, Protocol: "http", ChannelAddress: "127.0.0.1",
-		HTTPPort: 3502, GRPCPort: 35003, InternalPort: 35013, MetricsPort: 19092,
+		HTTPPort: 3502, GRPCPort: 30003, InternalPort: 30013, MetricsPort: 19092,
 		Resources: []string{"/r/components/redis"}, Config: "/r/dapr/config.yaml", LogLevel: "info",
 		Health: true, HealthPath: "/healthz", HealthInterval: 5,
 	}
 	args := strings.Join(daprdArgs(a, true), " ")
 	for _, want := range []string{
 		"--app-id catalog", "--app-port 8082", "--app-protocol http", "--dapr-http-port 3502",
-		"--dapr-grpc-port 35003", "--dapr-internal-grpc-port 35013", "--metrics-port 19092",
+		"--dapr-grpc-port 30003", "--dapr-internal-grpc-port 30013", "--metrics-port 19092",
 		"--resources-path /r/components/redis", "--config /r/dapr/config.yaml",
 		"--dapr-listen-addresses 127.0.0.1", "--enable-app-health-check", "--app-health-check-path /healthz",
 	} {
@@ -127,9 +127,9 @@ func TestDaprdArgs(t *testing.T) {
 }
 
 func TestAppEnv(t *testing.T) {
-	a := app{ID: "auth", Port: 8081, Protocol: "http", HTTPPort: 3501, GRPCPort: 35002, Env: map[string]string{"X": "1"}}
+	a := app{ID: "auth", Port: 8081, Protocol: "http", HTTPPort: 3501, GRPCPort: 30002, Env: map[string]string{"X": "1"}}
 	env := appEnv(a)
-	for _, want := range []string{"APP_ID=auth", "APP_PORT=8081", "DAPR_HTTP_PORT=3501", "DAPR_GRPC_PORT=35002", "DFLIX_ADDR=127.0.0.1:8081", "X=1"} {
+	for _, want := range []string{"APP_ID=auth", "APP_PORT=8081", "DAPR_HTTP_PORT=3501", "DAPR_GRPC_PORT=30002", "DFLIX_ADDR=127.0.0.1:8081", "X=1"} {
 		assert.True(t, slices.Contains(env, want), want)
 	}
 	a.Env["DFLIX_ADDR"] = "127.0.0.1:9999"
