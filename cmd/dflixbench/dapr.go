@@ -82,7 +82,7 @@ func runDapr(ctx context.Context, env *Env, res *Results) error {
 
 // redisPID asks our Redis (scripts/infra.sh, port 16379) for its process id.
 func redisPID(ctx context.Context) (int, error) {
-	out, err := exec.CommandContext(ctx, "redis-cli", "-h", "127.0.0.1", "-p", "16379", "info", "server").Output()
+	out, err := exec.CommandContext(ctx, "redis-cli", "-h", "127.0.0.1", "-p", redisAddrPort, "info", "server").Output()
 	if err != nil {
 		return 0, fmt.Errorf("redis-cli info: %w", err)
 	}

@@ -122,3 +122,21 @@ func readMem(pid int) (rss, hwm float64) {
 	}
 	return rss, hwm
 }
+
+// machineBusySeconds is the CPU time every core spent busy since boot
+// (/proc/stat: all but idle and iowait).
+func machineBusySeconds() float64 {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	var busy float64
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseFloat(f, 64)
+		if i != 3 && i != 4 && i < 8 { // idle, iowait; guest time is in user already
+			busy += v
+		}
+	}
+	return busy / clockTicks
+}

@@ -182,7 +182,7 @@ type interaction struct {
 }
 
 func newRPCBench(ctx context.Context, env *Env, pl *Platform) (*rpcBench, error) {
-	pid, err := redisServerPID(ctx)
+	pid, err := redisPID(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -39,21 +36,6 @@ type RPCLoad struct {
 	OtherBusyCores float64 `json:"otherBusyCores"`
 	LoadAvgBefore  float64 `json:"loadAvgBefore"`
 	LoadAvgAfter   float64 `json:"loadAvgAfter"`
-}
-
-// redisServerPID asks our Redis (scripts/infra.sh, components/redis) for
-// its process id, so its CPU joins the platform's.
-func redisServerPID(ctx context.Context) (int, error) {
-	out, err := exec.CommandContext(ctx, "redis-cli", "-h", "127.0.0.1", "-p", redisAddrPort, "info", "server").Output()
-	if err != nil {
-		return 0, fmt.Errorf("redis-cli info: %w", err)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
-			return strconv.Atoi(v)
-		}
-	}
-	return 0, fmt.Errorf("redis-cli info: no process_id in %q", out)
 }
 
 // readRPCConfig reads the failure settings the sidecars ran with: the
@@ -149,24 +131,6 @@ func (b *rpcBench) startLoad() func() RPCLoad {
 		others := (machineBusySeconds() - busy0) - (ours() - ours0)
 		return RPCLoad{Seconds: round1(secs), OtherBusyCores: round3(max(others, 0) / secs), LoadAvgBefore: avg0, LoadAvgAfter: loadAverage()}
 	}
-}
-
-// machineBusySeconds is the CPU time every core spent busy since boot
-// (/proc/stat: all but idle and iowait).
-func machineBusySeconds() float64 {
-	raw, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(raw), "\n")
-	var busy float64
-	for i, f := range strings.Fields(line)[1:] {
-		v, _ := strconv.ParseFloat(f, 64)
-		if i != 3 && i != 4 && i < 8 { // idle, iowait; guest time is in user already
-			busy += v
-		}
-	}
-	return busy / clockTicks
 }
 
 // loadAverage is the one-minute load average.
