@@ -85,6 +85,10 @@ type SearchSize struct {
 	// in the background, PostgreSQL writes out the load): the queries wait
 	// for it, so neither engine is measured against the other's leftovers.
 	SettleSeconds float64 `json:"settleSeconds"`
+	// OtherCoresBusy is how many cores, on average, work other than this
+	// process and PostgreSQL kept busy from the replica's start to the end
+	// of the queries: zero on a quiet machine.
+	OtherCoresBusy float64 `json:"otherCoresBusy"`
 	// ReadyRatio is PostgreSQL's load, index and vacuum time over dflix's
 	// ready time.
 	ReadyRatio float64 `json:"readyRatio"`
@@ -186,8 +190,12 @@ func runSearch(ctx context.Context, env *Env, res *Results) error {
 		return err
 	}
 	defer stop()
+	pg, err := postgresProcs(ctx, pool)
+	if err != nil {
+		return err
+	}
 	for _, n := range pick(env, []int{10_000, 100_000}, []int{2_000}) {
-		size, err := searchSize(ctx, env, pool, n, out)
+		size, err := searchSize(ctx, env, pool, pg, n, out)
 		if err != nil {
 			return fmt.Errorf("search, %d videos: %w", n, err)
 		}
@@ -245,9 +253,24 @@ func startPostgres(ctx context.Context, env *Env, out *SearchResults) (*pgxpool.
 	return pool, func() { pool.Close(); stopPG() }, nil
 }
 
+// postgresProcs is this process, which drives both engines, and every
+// PostgreSQL server process.
+func postgresProcs(ctx context.Context, pool *pgxpool.Pool) (ProcSet, error) {
+	var backend int
+	if err := pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		return ProcSet{}, fmt.Errorf("postgres backend: %w", err)
+	}
+	// A backend's parent is the postmaster, the root of every server process.
+	st, err := readStat(backend)
+	if err != nil {
+		return ProcSet{}, fmt.Errorf("postgres postmaster: %w", err)
+	}
+	return ProcSet{Roots: []int{os.Getpid(), st.ppid}}, nil
+}
+
 // searchSize measures one catalog size: generate, make both engines ready,
 // then ask both every query.
-func searchSize(ctx context.Context, env *Env, pool *pgxpool.Pool, n int, out *SearchResults) (SearchSize, error) {
+func searchSize(ctx context.Context, env *Env, pool *pgxpool.Pool, pg ProcSet, n int, out *SearchResults) (SearchSize, error) {
 	began := time.Now()
 	size := SearchSize{Videos: n}
 	dir := filepath.Join(env.Work, "search", fmt.Sprint(n))
@@ -273,6 +296,7 @@ func searchSize(ctx context.Context, env *Env, pool *pgxpool.Pool, n int, out *S
 	}
 	env.Log.Info("search: catalog generated", "videos", n, "took", time.Since(t).Round(time.Millisecond))
 
+	busy0, used0, t0 := machineBusySeconds(), pg.Usage().CPUSeconds, time.Now()
 	svc, ready, err := startReplica(ctx, env, state, filepath.Join(dir, "index"))
 	if err != nil {
 		return size, err
@@ -288,7 +312,7 @@ func searchSize(ctx context.Context, env *Env, pool *pgxpool.Pool, n int, out *S
 	env.Log.Info("search: postgres loaded and indexed", "videos", n, "seconds", size.Postgres.ReadySeconds)
 	size.ReadyRatio = ratio(size.Postgres.ReadySeconds, size.Dflix.ReadySeconds)
 
-	engines, err := newSearchEngines(ctx, svc, pool, gen)
+	engines, err := newSearchEngines(ctx, svc, pool, pg, gen)
 	if err != nil {
 		return size, err
 	}
@@ -308,6 +332,8 @@ func searchSize(ctx context.Context, env *Env, pool *pgxpool.Pool, n int, out *S
 	if size.Mix, err = compare(ctx, "query mix", out.Mix, engines.mixTarget("dflix", engines.dflix), engines.mixTarget("PostgreSQL", engines.postgres)); err != nil {
 		return size, err
 	}
+	busy, used := machineBusySeconds()-busy0, pg.Usage().CPUSeconds-used0
+	size.OtherCoresBusy = round3(max(busy-used, 0) / time.Since(t0).Seconds())
 	size.Comparable, size.GeoRatioP50, size.GeoRatioP99, size.DflixFaster = geoRatios(size.Queries)
 	size.FewestRequests = fewestRequests(size.Queries)
 	size.Seconds = round1(time.Since(began).Seconds())
@@ -554,18 +580,8 @@ type searchEngines struct {
 // catalog's boosts.
 const searchRank = `ts_rank('{0.1, 0.25, 0.5, 1.0}', doc, q)`
 
-func newSearchEngines(ctx context.Context, svc *catalog.Service, pool *pgxpool.Pool, gen catalog.Generated) (*searchEngines, error) {
-	e := &searchEngines{svc: svc, pool: pool, self: ProcSet{Roots: []int{os.Getpid()}}}
-	var backend int
-	if err := pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
-		return nil, fmt.Errorf("postgres backend: %w", err)
-	}
-	// A backend's parent is the postmaster, the root of every server process.
-	st, err := readStat(backend)
-	if err != nil {
-		return nil, fmt.Errorf("postgres postmaster: %w", err)
-	}
-	e.pg = ProcSet{Roots: []int{os.Getpid(), st.ppid}}
+func newSearchEngines(ctx context.Context, svc *catalog.Service, pool *pgxpool.Pool, pg ProcSet, gen catalog.Generated) (*searchEngines, error) {
+	e := &searchEngines{svc: svc, pool: pool, self: ProcSet{Roots: []int{os.Getpid()}}, pg: pg}
 	tax, err := svc.GetTaxonomy(ctx, catalog.GetTaxonomyRequest{CategoryIDs: gen.CategoryIDs[:1]})
 	if err != nil {
 		return nil, err
