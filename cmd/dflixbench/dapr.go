@@ -49,7 +49,7 @@ func runDapr(ctx context.Context, env *Env, res *Results) error {
 	dp.Procs.Roots = append(dp.Procs.Roots, redis)
 	out := &DaprResults{Videos: n + 36, IdleRSSMiB: map[string]float64{}, Processes: map[string]int{}, IdleCPU: map[string]float64{}}
 	res.Dapr = out
-	idle := pick(env, 10*time.Second, 4*time.Second)
+	idle := pick(env, 10*time.Second, 3*time.Second)
 	before := map[string]Usage{"one-process": one.Procs.Usage(), "dapr": dp.Procs.Usage()}
 	select {
 	case <-ctx.Done():

@@ -24,7 +24,7 @@ type EdgeResults struct {
 func edgeVideos(env *Env) int { return pick(env, 1000, 200) }
 
 func edgeSpec(env *Env, workers int) LoadSpec {
-	return LoadSpec{Concurrency: workers, Rounds: pick(env, 5, 2), Duration: pick(env, 4*time.Second, 2*time.Second), Warmup: time.Second}
+	return LoadSpec{Concurrency: workers, Rounds: pick(env, 5, 2), Duration: pick(env, 4*time.Second, 1500*time.Millisecond), Warmup: pick(env, time.Second, 500*time.Millisecond)}
 }
 
 func runEdge(ctx context.Context, env *Env, res *Results) error {

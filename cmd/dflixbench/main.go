@@ -36,6 +36,8 @@ type Env struct {
 	Quick bool   // the reduced set: shorter rounds, smaller catalogs
 	Log   *slog.Logger
 	procs []*Proc
+	// The platforms sections share (startOneProcess, startDapr).
+	one, dapr *Platform
 }
 
 // Results is everything one run measured; it is bench/results.json.
@@ -62,16 +64,23 @@ type section struct {
 	run  func(ctx context.Context, env *Env, res *Results) error
 }
 
-// sections in the order they run: the ones that start dflix share one
-// one-process instance (see platform.go).
+// sections in the order they run. They share the running platforms
+// (platform.go): media first, so the demo clips are encoded before edge and
+// dapr load the one-process mode; rpc last of the Dapr users, since it
+// kills and restarts catalog; search and encoder need no platform, and the
+// platforms are stopped before them so they measure a quiet machine.
 var sections = []section{
+	{"media", runMedia},
 	{"edge", runEdge},
 	{"dapr", runDapr},
 	{"rpc", runRPC},
-	{"media", runMedia},
 	{"search", runSearch},
 	{"encoder", runEncoder},
 }
+
+// needsPlatform names the sections that use a running dflix; after the
+// last of them the platforms are stopped.
+var needsPlatform = map[string]bool{"media": true, "edge": true, "dapr": true, "rpc": true}
 
 func main() {
 	os.Exit(run())
@@ -129,6 +138,9 @@ func run() int {
 	for _, s := range sections {
 		if len(want) > 0 && !want[s.name] {
 			continue
+		}
+		if !needsPlatform[s.name] {
+			env.stopEverything() // a quiet machine for what needs no platform
 		}
 		began := time.Now()
 		log.Info("section", "name", s.name)
@@ -191,7 +203,7 @@ func newEnv(root, bin string, quick bool, log *slog.Logger) (*Env, error) {
 }
 
 func (e *Env) cleanup(keep bool) {
-	e.stopAll()
+	e.stopEverything()
 	if keep {
 		e.Log.Info("scratch kept", "dir", e.Work)
 		return

@@ -34,6 +34,7 @@ type Platform struct {
 	// of the repository's dapr/ folder.
 	DataDir string
 	RunDir  string
+	media   bool // the demo clips are READY
 }
 
 // platformEnv is the environment both modes share: the bench admin, the
@@ -49,11 +50,24 @@ func platformEnv() []string {
 	}
 }
 
-// startOneProcess runs dflix --target=all on the run's one data dir: the
-// first start seeds the demo catalog and encodes the demo clips, later
-// starts find them there. With media it waits until every demo clip is
-// READY.
+// startOneProcess returns the run's one-process platform, starting it on
+// first use: dflix --target=all on the run's one data dir, seeded with the
+// demo catalog. Sections share it (a start costs seconds that bench-quick
+// has not got); it is stopped at the end of the run. With media it makes
+// sure every demo clip is uploaded and READY.
 func (e *Env) startOneProcess(ctx context.Context, media bool) (*Platform, error) {
+	if pl := e.one; pl != nil && !pl.Proc.Exited() {
+		if media && !pl.media {
+			if _, err := demo.UploadMedia(ctx, demo.MediaConfig{Client: pl.Admin, Dir: filepath.Join(e.Work, "demo-media")}); err != nil {
+				return nil, fmt.Errorf("one process: demo media: %w", err)
+			}
+			if err := pl.waitDemoMedia(ctx, 5*time.Minute); err != nil {
+				return nil, err
+			}
+			pl.media = true
+		}
+		return pl, nil
+	}
 	dir := filepath.Join(e.Work, "one-process")
 	env := append(platformEnv(), "DFLIX_ADDR=127.0.0.1:0", "DFLIX_DATA_DIR="+dir, fmt.Sprintf("DFLIX_DEMO_MEDIA=%t", media))
 	p, err := e.start(ProcSpec{Name: "one-process", Argv: []string{filepath.Join(e.Bin, "dflix"), "--target=all"}, Dir: e.Work, Env: env})
@@ -69,7 +83,8 @@ func (e *Env) startOneProcess(ctx context.Context, media bool) (*Platform, error
 	if err != nil {
 		return nil, err
 	}
-	pl := &Platform{Mode: "one-process", URL: url, Proc: p, Procs: p.Set(), DataDir: dir}
+	p.shared = true
+	pl := &Platform{Mode: "one-process", URL: url, Proc: p, Procs: p.Set(), DataDir: dir, media: media}
 	if err := pl.signIn(ctx); err != nil {
 		return nil, err
 	}
@@ -78,13 +93,19 @@ func (e *Env) startOneProcess(ctx context.Context, media bool) (*Platform, error
 			return nil, err
 		}
 	}
+	e.one = pl
 	return pl, nil
 }
 
-// startDapr runs every service beside its own daprd with the redis
-// component set (cmd/daprrun over a copy of dapr/, so the run's data stays
-// in the scratch folder), on a Redis emptied first.
+// startDapr returns the run's Dapr-mode platform, starting it on first
+// use: every service beside its own daprd with the redis component set
+// (cmd/daprrun over a copy of dapr/, so the run's data stays in the scratch
+// folder), on a Redis emptied first. Sections share it; a section that
+// breaks it (rpc kills catalog) calls dropDapr when done.
 func (e *Env) startDapr(ctx context.Context) (*Platform, error) {
+	if pl := e.dapr; pl != nil && !pl.Proc.Exited() {
+		return pl, nil
+	}
 	for _, cmd := range []string{"up", "reset"} {
 		if _, err := e.script(ctx, "infra.sh", cmd, "redis"); err != nil {
 			return nil, err
@@ -129,6 +150,7 @@ func (e *Env) startDapr(ctx context.Context) (*Platform, error) {
 	}); err != nil {
 		return nil, err
 	}
+	p.shared = true
 	pl := &Platform{Mode: "dapr", URL: "http://127.0.0.1:8080", Proc: p, Procs: p.Set(), RunDir: repo}
 	if err := waitHTTP(ctx, pl.URL+"/readyz", 2*time.Minute); err != nil {
 		return nil, err
@@ -136,7 +158,17 @@ func (e *Env) startDapr(ctx context.Context) (*Platform, error) {
 	if err := pl.signIn(ctx); err != nil {
 		return nil, err
 	}
+	e.dapr = pl
 	return pl, nil
+}
+
+// dropDapr stops the shared Dapr-mode platform, so the next section that
+// wants one starts it afresh.
+func (e *Env) dropDapr() {
+	if e.dapr != nil {
+		e.dapr.Proc.Stop(30 * time.Second)
+		e.dapr = nil
+	}
 }
 
 // signIn signs the admin in and registers a fresh viewer. Auth may still be

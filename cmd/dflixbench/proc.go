@@ -26,6 +26,9 @@ type Proc struct {
 	// lines receives stdout lines while someone waits for one (waitLine).
 	mu    sync.Mutex
 	watch func(line string)
+	// shared processes outlive the section that started them (stopAll
+	// leaves them) and are stopped at the end of the run (stopEverything).
+	shared bool
 }
 
 // ProcSpec says how to start a process.
@@ -142,12 +145,26 @@ func (p *Proc) Stop(grace time.Duration) {
 	}
 }
 
-// stopAll stops every process still running, newest first.
+// stopAll stops every process a section started, newest first, except the
+// shared platforms.
 func (e *Env) stopAll() {
+	var keep []*Proc
 	for i := len(e.procs) - 1; i >= 0; i-- {
-		e.procs[i].Stop(15 * time.Second)
+		if p := e.procs[i]; p.shared && !p.Exited() {
+			keep = append([]*Proc{p}, keep...)
+		} else {
+			p.Stop(15 * time.Second)
+		}
 	}
-	e.procs = nil
+	e.procs = keep
+}
+
+// stopEverything stops every process still running, shared ones included.
+func (e *Env) stopEverything() {
+	for i := len(e.procs) - 1; i >= 0; i-- {
+		e.procs[i].Stop(30 * time.Second)
+	}
+	e.procs, e.one, e.dapr = nil, nil, nil
 }
 
 // waitHTTP polls url until it answers 200.

@@ -82,6 +82,7 @@ var rpcSides = [2]string{"service invocation", "pub/sub"}
 
 func runRPC(ctx context.Context, env *Env, res *Results) error {
 	pl, err := env.startDapr(ctx)
+	defer env.dropDapr() // catalog is killed and restarted below: no later section may count on it
 	if err != nil {
 		return err
 	}
