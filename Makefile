@@ -56,7 +56,7 @@ test: $(WEB_DIST) vet fmt-check generate-check test-deps
 
 test-deps:
 	@scripts/daprd.sh >/dev/null
-	scripts/infra.sh install ffmpeg chromium
+	scripts/infra.sh install ffmpeg chromium nginx
 	scripts/infra.sh up all
 
 vet:
