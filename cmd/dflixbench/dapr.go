@@ -59,7 +59,8 @@ func runDapr(ctx context.Context, env *Env, res *Results) error {
 	for _, pl := range []*Platform{one, dp} {
 		out.IdleCPU[pl.Mode] = round3((pl.Procs.Usage().CPUSeconds - before[pl.Mode].CPUSeconds) / idle.Seconds())
 	}
-	for _, workers := range []int{1, 8} {
+	// The quick set measures the platform loaded only.
+	for _, workers := range pick(env, []int{1, 8}, []int{8}) {
 		spec := edgeSpec(env, workers)
 		client := newHTTPClient(workers)
 		for _, q := range edgeQueries {

@@ -21,10 +21,10 @@ type EdgeResults struct {
 }
 
 // edgeVideos is how many generated videos join the demo catalog.
-func edgeVideos(env *Env) int { return pick(env, 1000, 200) }
+func edgeVideos(env *Env) int { return pick(env, 1000, 100) }
 
 func edgeSpec(env *Env, workers int) LoadSpec {
-	return LoadSpec{Concurrency: workers, Rounds: pick(env, 5, 2), Duration: pick(env, 4*time.Second, 1500*time.Millisecond), Warmup: pick(env, time.Second, 500*time.Millisecond)}
+	return LoadSpec{Concurrency: workers, Rounds: pick(env, 5, 2), Duration: pick(env, 4*time.Second, time.Second), Warmup: pick(env, time.Second, 500*time.Millisecond)}
 }
 
 func runEdge(ctx context.Context, env *Env, res *Results) error {

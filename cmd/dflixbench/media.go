@@ -94,7 +94,7 @@ func runMedia(ctx context.Context, env *Env, res *Results) error {
 	}
 	out := &MediaResults{Video: set.title, Rendition: set.rendition, Segments: len(set.sizes),
 		MeanSegmentBytes: set.meanSize(), MeanSegmentMB: round3(float64(set.meanSize()) / 1e6), RangeKiB: mediaRangeBytes >> 10, Cores: workers}
-	spec := LoadSpec{Concurrency: 16, Duration: pick(env, 4*time.Second, 2*time.Second), Warmup: time.Second, Rounds: pick(env, 5, 2)}
+	spec := LoadSpec{Concurrency: 16, Duration: pick(env, 4*time.Second, 1500*time.Millisecond), Warmup: pick(env, time.Second, 500*time.Millisecond), Rounds: pick(env, 5, 2)}
 	gatewaySide := func() *mediaSide { return newMediaSide(set, set.gatewayURLs, spec.Concurrency) }
 	nginxSide := func() *mediaSide { return newMediaSide(set, set.nginxURLs(nginxURL), spec.Concurrency) }
 	if err := sameAnswers(ctx, gatewaySide(), nginxSide()); err != nil {

@@ -140,8 +140,8 @@ type rpcPlan struct {
 func rpcPlanFor(env *Env) rpcPlan {
 	return rpcPlan{
 		pool:          pick(env, 100, 50),
-		latencyRounds: pick(env, 6, 2), latencyN: pick(env, 100, 60),
-		tputRounds: pick(env, 4, 2), tputN: pick(env, 1000, 250), tputWorkers: 16,
+		latencyRounds: pick(env, 6, 2), latencyN: pick(env, 100, 40),
+		tputRounds: pick(env, 4, 2), tputN: pick(env, 1000, 150), tputWorkers: 16,
 		down: 10 * time.Second, window: pick(env, 26*time.Second, 16*time.Second),
 		wait: pick(env, 90*time.Second, 30*time.Second), step: 2 * time.Second,
 		rate: 10, lateAfter: time.Second,
