@@ -98,3 +98,32 @@ func TestMediaEventsEdgeCases(t *testing.T) {
 	other := mediaEvent(t, "something.else", testClockStart, struct{}{})
 	assert.NoError(t, handle(ctx, other))
 }
+
+// TestMediaEventsLeaveTheSearchIndexAlone: the encoder's events change a
+// video's media, not what search matches it by, so catalog records them
+// without analyzing the video's document again (bleve's analysis was most of
+// an event's cost in make bench); a change of what search sees is indexed.
+func TestMediaEventsLeaveTheSearchIndexAlone(t *testing.T) {
+	svc := newService(t, openState(t, t.TempDir()), &platformtest.Recorder{})
+	v := mustVideo(t, svc, input("Nebula Drift"), true)
+	handle := handler(t, svc, catalog.SubscriptionMedia)
+	before := catalog.IndexWrites(svc)
+	id := strings.Repeat("c", 64)
+	require.NoError(t, handle(ctx, mediaEvent(t, encoder.EventUploadCompleted, testClockStart, encoder.UploadCompleted{VideoID: v.ID, MediaID: id, Filename: "n.mp4", Size: 10})))
+	for _, pct := range []float64{10, 50, 90} {
+		require.NoError(t, handle(ctx, mediaEvent(t, encoder.EventEncodingProgress, testClockStart, encoder.EncodingProgress{VideoID: v.ID, MediaID: id, Percent: pct})))
+	}
+	got, err := svc.GetVideo(ctx, catalog.GetVideoRequest{Caller: admin, ID: v.ID})
+	require.NoError(t, err)
+	require.NotNil(t, got.Video.Media)
+	assert.InDelta(t, 90, got.Video.Media.Percent, 0.01, "the events were recorded")
+	assert.Equal(t, before, catalog.IndexWrites(svc), "no document analyzed again")
+
+	title := "Quasar Bloom"
+	_, err = svc.UpdateVideo(ctx, catalog.UpdateVideoRequest{Caller: admin, ID: v.ID, Patch: catalog.VideoPatch{Title: &title}})
+	require.NoError(t, err)
+	assert.Equal(t, before+1, catalog.IndexWrites(svc), "a new title is indexed")
+	found, err := svc.Search(ctx, catalog.SearchRequest{Caller: admin, Query: "quasar"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{v.ID}, ids(found.Page.Videos))
+}

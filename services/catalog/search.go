@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"encoding/json"
+	"hash/fnv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,6 +86,12 @@ type searchIndex struct {
 	idx bleve.Index
 	dir string
 	mu  sync.Mutex // held while reindexing, so the latest projection wins
+	// indexed holds a fingerprint of each video's indexed document: most
+	// changes of a video (its media status, by the encoder's progress
+	// events) leave the document as it was, and analyzing it again would
+	// cost most of the handling of such an event.
+	indexed map[string]uint64
+	writes  int // documents written or deleted by reindex, for tests
 }
 
 // openSearchIndex creates an empty index in a fresh directory under parent
@@ -99,7 +107,7 @@ func openSearchIndex(parent string) (*searchIndex, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("open search index: %w", err)
 	}
-	return &searchIndex{idx: idx, dir: dir}, nil
+	return &searchIndex{idx: idx, dir: dir, indexed: map[string]uint64{}}, nil
 }
 
 // close closes the index and removes its directory.
@@ -155,6 +163,15 @@ func (s *Service) searchDoc(v *Video) searchDoc {
 	}
 }
 
+// fingerprint identifies the document's content: equal fingerprints index
+// alike.
+func (d searchDoc) fingerprint() uint64 {
+	b, _ := json.Marshal(d) // plain strings and slices: cannot fail
+	h := fnv.New64a()
+	_, _ = h.Write(b)
+	return h.Sum64()
+}
+
 // searchDocs builds the documents of videos, by id.
 func (s *Service) searchDocs(videos []Video) map[string]searchDoc {
 	docs := make(map[string]searchDoc, len(videos))
@@ -196,6 +213,7 @@ func (x *searchIndex) rebuild(docs map[string]searchDoc) error {
 func (x *searchIndex) fill(docs map[string]searchDoc, batches chan<- *bleve.Batch) error {
 	b := x.idx.NewBatch()
 	for id, doc := range docs {
+		x.indexed[id] = doc.fingerprint()
 		if err := b.Index(id, doc); err != nil {
 			return fmt.Errorf("index video %s: %w", id, err)
 		}
@@ -224,19 +242,37 @@ func (s *Service) reindex(ids ...string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	b := x.idx.NewBatch()
+	var batched []string
 	for _, id := range ids {
 		s.proj.mu.RLock()
 		e, ok := s.proj.videos[id]
 		s.proj.mu.RUnlock()
 		if !ok {
 			b.Delete(id)
+			delete(x.indexed, id)
+			x.writes++
 			continue
 		}
-		if err := b.Index(id, s.searchDoc(&e.v)); err != nil {
-			s.log.Error("catalog: index video", "video_id", id, "err", err)
+		doc := s.searchDoc(&e.v)
+		fp := doc.fingerprint()
+		if prev, ok := x.indexed[id]; ok && prev == fp {
+			continue
 		}
+		if err := b.Index(id, doc); err != nil {
+			s.log.Error("catalog: index video", "video_id", id, "err", err)
+			continue
+		}
+		x.indexed[id] = fp
+		batched = append(batched, id)
+		x.writes++
+	}
+	if b.Size() == 0 {
+		return
 	}
 	if err := x.idx.Batch(b); err != nil {
 		s.log.Error("catalog: index batch", "videos", len(ids), "err", err)
+		for _, id := range batched {
+			delete(x.indexed, id) // not indexed after all: the next change must index it
+		}
 	}
 }
