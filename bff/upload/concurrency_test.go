@@ -28,6 +28,18 @@ func newGatedBlobs(b platform.Blob) *gatedBlobs {
 	return &gatedBlobs{Blob: b, entered: make(chan struct{}), release: make(chan struct{})}
 }
 
+// gatedServer is a second upload server over f's stores whose part writes
+// go through a gatedBlobs: another replica, or the same one held mid-PATCH.
+func gatedServer(t *testing.T, f *fixture) (*upload.Server, *gatedBlobs) {
+	t.Helper()
+	gated := newGatedBlobs(f.deps.Blobs)
+	deps := f.deps
+	deps.Blobs = gated
+	srv, err := upload.New(f.cfg, deps)
+	require.NoError(t, err)
+	return srv, gated
+}
+
 func (g *gatedBlobs) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
 	if !strings.HasPrefix(key, "uploads/") {
 		return g.Blob.Put(ctx, key, r)
@@ -45,11 +57,7 @@ func TestConcurrentPatchesOnTwoReplicas(t *testing.T) {
 	f := newFixture(t, upload.Config{PartSize: testPart})
 	data := platformtest.RandomBytes(1_500, 5)
 	up := f.create(int64(len(data)))
-	gated := newGatedBlobs(f.deps.Blobs)
-	deps := f.deps
-	deps.Blobs = gated
-	slow, err := upload.New(f.cfg, deps)
-	require.NoError(t, err)
+	slow, gated := gatedServer(t, f)
 
 	slowDone := make(chan *http.Response, 1)
 	go func() { slowDone <- f.patch(slow, up.URL, 0, bytes.NewReader(data[:700]), 700) }()
@@ -74,11 +82,7 @@ func TestConcurrentPatchesOnOneReplicaAreSerialized(t *testing.T) {
 	f := newFixture(t, upload.Config{PartSize: testPart})
 	data := platformtest.RandomBytes(1_500, 6)
 	up := f.create(int64(len(data)))
-	gated := newGatedBlobs(f.deps.Blobs)
-	deps := f.deps
-	deps.Blobs = gated
-	srv, err := upload.New(f.cfg, deps)
-	require.NoError(t, err)
+	srv, gated := gatedServer(t, f)
 
 	first := make(chan *http.Response, 1)
 	go func() { first <- f.patch(srv, up.URL, 0, bytes.NewReader(data[:500]), 500) }()
