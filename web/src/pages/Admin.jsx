@@ -109,14 +109,7 @@ function VideosTab() {
     <>
       <form className="form panel" onSubmit={submit} aria-label="New video">
         <h2>New video</h2>
-        <label>
-          Title
-          <input required value={title} onChange={(e) => setTitle(e.target.value)} data-testid="new-video-title" />
-        </label>
-        <label>
-          Description
-          <textarea value={description} onChange={(e) => setDescription(e.target.value)} data-testid="new-video-description" />
-        </label>
+        <TitleFields testId="new-video" title={title} setTitle={setTitle} description={description} setDescription={setDescription} />
         <div className="form-row">
           <label>
             Release year
@@ -146,6 +139,23 @@ function VideosTab() {
             ))
           : null}
       </ul>
+    </>
+  );
+}
+
+// TitleFields are a video's title and description, in the new-video and the
+// edit forms alike.
+function TitleFields({ testId, title, setTitle, description, setDescription }) {
+  return (
+    <>
+      <label>
+        Title
+        <input required value={title} onChange={(e) => setTitle(e.target.value)} data-testid={`${testId}-title`} />
+      </label>
+      <label>
+        Description
+        <textarea value={description} onChange={(e) => setDescription(e.target.value)} data-testid={`${testId}-description`} />
+      </label>
     </>
   );
 }
@@ -210,14 +220,7 @@ function EditVideoForm({ video, taxa, categories, genres, onDone }) {
         if (!r.error) onDone();
       }}
     >
-      <label>
-        Title
-        <input required value={title} onChange={(e) => setTitle(e.target.value)} data-testid="edit-video-title" />
-      </label>
-      <label>
-        Description
-        <textarea value={description} onChange={(e) => setDescription(e.target.value)} data-testid="edit-video-description" />
-      </label>
+      <TitleFields testId="edit-video" title={title} setTitle={setTitle} description={description} setDescription={setDescription} />
       <div className="form-row">
         <label>
           Categories
