@@ -20,6 +20,9 @@ const (
 	KindForbidden       Kind = "forbidden"
 	KindUnavailable     Kind = "unavailable"
 	KindInternal        Kind = "internal"
+	// KindRateLimited refuses a caller that made too many attempts (such as
+	// failed sign-ins) until its window passes; retrying at once cannot help.
+	KindRateLimited Kind = "rate_limited"
 )
 
 // Error is a classified error. Message is safe to show to a client; Err (the
@@ -113,6 +116,7 @@ var kindStatus = map[Kind]int{
 	KindForbidden:       http.StatusForbidden,
 	KindUnavailable:     http.StatusServiceUnavailable,
 	KindInternal:        http.StatusInternalServerError,
+	KindRateLimited:     http.StatusTooManyRequests,
 }
 
 // HTTPStatus maps a kind to the HTTP status used on the wire.
@@ -132,7 +136,7 @@ func KindFromStatus(status int) Kind {
 		}
 	}
 	switch {
-	case status == http.StatusTooManyRequests, status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+	case status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
 		return KindUnavailable
 	case status >= 400 && status < 500:
 		return KindInvalid

@@ -78,7 +78,7 @@ func TestErrorTextAndUnwrap(t *testing.T) {
 func TestHTTPStatusRoundtrip(t *testing.T) {
 	kinds := []platform.Kind{
 		platform.KindInvalid, platform.KindNotFound, platform.KindConflict, platform.KindUnauthenticated,
-		platform.KindForbidden, platform.KindUnavailable, platform.KindInternal,
+		platform.KindForbidden, platform.KindUnavailable, platform.KindInternal, platform.KindRateLimited,
 	}
 	seen := map[int]bool{}
 	for _, k := range kinds {
@@ -98,7 +98,6 @@ func TestKindFromUnmappedStatus(t *testing.T) {
 		{http.StatusTeapot, platform.KindInvalid},
 		{http.StatusMethodNotAllowed, platform.KindInvalid},
 		{http.StatusRequestEntityTooLarge, platform.KindInvalid},
-		{http.StatusTooManyRequests, platform.KindUnavailable},
 		{http.StatusBadGateway, platform.KindUnavailable},
 		{http.StatusGatewayTimeout, platform.KindUnavailable},
 		{http.StatusNotImplemented, platform.KindInternal},
