@@ -13,8 +13,11 @@
 //
 // A child that exits on its own is logged and, by default, stops the rest:
 // daprrun then exits 1, so a test or a terminal sees the failure at once.
-// With -keep-going the others run on. Exit status: 0 after a stop by signal,
-// 1 when a child failed or readiness timed out, 2 for bad flags or run file.
+// With -keep-going the others run on. With -restart daprrun starts it again
+// after a short delay (a sidecar beside its running app, an app beside its
+// running sidecar) and logs each restart, so a platform under kill -9 comes
+// back whole. Exit status: 0 after a stop by signal, 1 when a child failed
+// (and was not restarted) or readiness timed out, 2 for bad flags or run file.
 package main
 
 import (
@@ -44,6 +47,8 @@ type options struct {
 	infra        bool
 	sidecarsOnly bool
 	keepGoing    bool
+	restart      bool
+	restartDelay time.Duration
 	grace        time.Duration
 	readyTimeout time.Duration
 	logDir       string
@@ -82,6 +87,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.infra, "infra", true, "start the component set's servers with scripts/infra.sh up SET")
 	fs.BoolVar(&o.sidecarsOnly, "sidecars-only", false, "start the sidecars alone, without the apps")
 	fs.BoolVar(&o.keepGoing, "keep-going", false, "when a child exits on its own, keep the others running")
+	fs.BoolVar(&o.restart, "restart", false, "start a child that exits on its own again, after -restart-delay (doubled, up to 10s, while it keeps exiting within 10s of its start); implies -keep-going")
+	fs.DurationVar(&o.restartDelay, "restart-delay", 500*time.Millisecond, "how long -restart waits before starting a child again")
 	fs.DurationVar(&o.grace, "grace", 10*time.Second, "how long children get to exit after SIGTERM")
 	fs.DurationVar(&o.readyTimeout, "ready-timeout", 2*time.Minute, "how long the sidecars get to become healthy")
 	fs.StringVar(&o.logDir, "log-dir", "", "folder for one log file per process (default RUN_DIR/logs; \"-\" for none)")
@@ -219,8 +226,15 @@ func supervise(out *output, o options, apps []app, sigs <-chan os.Signal) int {
 	defer cancel()
 	go func() { ready <- waitHealthy(ctx, apps) }()
 
+	var rs *restarter
+	var due <-chan *proc // nil, so never ready, without -restart
+	if o.restart {
+		rs = newRestarter(o.restartDelay)
+		defer rs.stop()
+		due = rs.due
+	}
 	running := len(procs)
-	for running > 0 {
+	for running > 0 || (rs != nil && rs.pending > 0) {
 		select {
 		case err := <-ready:
 			if err != nil {
@@ -244,12 +258,27 @@ func supervise(out *output, o options, apps []app, sigs <-chan os.Signal) int {
 			if p.stopping() {
 				continue
 			}
+			if rs != nil {
+				delay, n := rs.schedule(p)
+				out.logf("%s %s, unexpectedly: restarting it in %s (restart %d)", p.name, p.describe(), delay, n)
+				continue
+			}
 			out.logf("%s %s, unexpectedly", p.name, p.describe())
 			status = 1
 			if !o.keepGoing {
 				cancel()
 				return fail("stopping everything (use -keep-going to keep the others running)")
 			}
+		case old := <-due:
+			rs.taken()
+			p, err := restart(out, old, procs, exited)
+			if err != nil {
+				delay, n := rs.schedule(old)
+				out.logf("%v: retrying in %s (restart %d)", err, delay, n)
+				continue
+			}
+			running++
+			out.logf("%s: restarted (pid %d)", p.name, p.cmd.Process.Pid)
 		}
 	}
 	out.logf("every process has exited")

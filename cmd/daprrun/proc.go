@@ -16,10 +16,11 @@ import (
 // output writes whole lines from many processes to one writer, each line
 // prefixed with its process's name, and a copy to a log file per process.
 type output struct {
-	mu    sync.Mutex
-	w     io.Writer
-	width int
-	dir   string // log folder; "" for none
+	mu     sync.Mutex
+	w      io.Writer
+	width  int
+	dir    string          // log folder; "" for none
+	opened map[string]bool // names whose log file this run has begun
 }
 
 // line writes one prefixed line.
@@ -34,6 +35,22 @@ func (o *output) logf(format string, args ...any) {
 	o.line("daprrun", fmt.Sprintf(format, args...))
 }
 
+// logFlags opens a process's log file afresh at its first start in this
+// run and appends at a restart, so the log keeps why it had to restart.
+func (o *output) logFlags(name string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.opened == nil {
+		o.opened = map[string]bool{}
+	}
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if !o.opened[name] {
+		flags |= os.O_TRUNC
+	}
+	o.opened[name] = true
+	return flags
+}
+
 // pipe returns a writer for a process's stdout and stderr whose lines go to
 // o under name; wait returns once the reading is done (every writer closed).
 func (o *output) pipe(name string) (w *os.File, wait func(), err error) {
@@ -44,7 +61,7 @@ func (o *output) pipe(name string) (w *os.File, wait func(), err error) {
 	var file *os.File
 	if o.dir != "" {
 		if err := os.MkdirAll(o.dir, 0o755); err == nil {
-			file, _ = os.Create(filepath.Join(o.dir, name+".log"))
+			file, _ = os.OpenFile(filepath.Join(o.dir, name+".log"), o.logFlags(name), 0o644)
 		}
 	}
 	done := make(chan struct{})
@@ -69,12 +86,17 @@ func (o *output) pipe(name string) (w *os.File, wait func(), err error) {
 // proc is one supervised child process, in its own process group so that a
 // Ctrl-C at the terminal reaches daprrun alone and daprrun decides the order.
 type proc struct {
-	name   string
-	cmd    *exec.Cmd
-	done   chan struct{} // closed when the process has exited
-	err    error         // its exit status, once done
-	stopMu sync.Mutex
-	stop   bool // daprrun asked it to stop
+	name string
+	// dir, env and argv started it; -restart starts them again.
+	dir     string
+	env     []string
+	argv    []string
+	started time.Time
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the process has exited
+	err     error         // its exit status, once done
+	stopMu  sync.Mutex
+	stop    bool // daprrun asked it to stop
 }
 
 // start starts a child whose output goes to out under name; exited receives
@@ -97,7 +119,7 @@ func start(out *output, name, dir string, env, argv []string, exited chan<- *pro
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	_ = w.Close() // the child holds its own copy
-	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	p := &proc{name: name, dir: dir, env: env, argv: argv, started: time.Now(), cmd: cmd, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		wait()
