@@ -17,7 +17,8 @@ const AppID = "auth"
 // Error kinds: KindInvalid for malformed input, KindConflict for a taken
 // email, KindUnauthenticated for wrong credentials or a bad refresh token,
 // KindForbidden for a non-admin calling an admin method, KindNotFound for an
-// unknown user.
+// unknown user, KindRateLimited for a sign-in refused after too many failed
+// ones.
 type API interface {
 	Register(ctx context.Context, req RegisterRequest) (RegisterResponse, error)
 	Login(ctx context.Context, req LoginRequest) (LoginResponse, error)
@@ -100,6 +101,9 @@ type RegisterRequest struct {
 	Email       string `json:"email"`
 	Password    string `json:"password"`
 	DisplayName string `json:"displayName"`
+	// ClientIP is the address of the end user (see LoginRequest.ClientIP):
+	// a registration of a taken email counts as a failure of that address.
+	ClientIP string `json:"clientIp,omitempty"`
 }
 
 // RegisterResponse signs the new user in.
@@ -111,6 +115,11 @@ type RegisterResponse struct {
 type LoginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// ClientIP is the address of the end user as the edge saw it (the BFF
+	// honors X-Forwarded-For only from its trusted proxies). Failed
+	// sign-ins are limited per address as well as per account; empty (a
+	// service calling on its own behalf) limits per account only.
+	ClientIP string `json:"clientIp,omitempty"`
 }
 
 // LoginResponse carries the new session.

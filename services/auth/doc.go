@@ -43,6 +43,21 @@
 // answered after a dummy verification, with the same message as a wrong
 // password.
 //
+// # Login limits
+//
+// Failed sign-ins are counted per account (the normalized email, whether
+// or not an account has it) and per client address (LoginRequest.ClientIP,
+// an IPv6 /64 counting as one), in fixed windows that start at a subject's
+// first failure: Config.AccountLimit (10 per 15 minutes) and Config.IPLimit
+// (50 per 15 minutes) by default. Over either limit, Login answers
+// KindRateLimited "too many failed sign-in attempts; try again in N
+// minutes" before checking the password, so a refused attempt costs no
+// hashing, does not count, and reads the same for every account. A correct
+// password clears the account's count, not the address's. A registration
+// of a taken email counts against the address. The counters live in the
+// state, so they hold across replicas and restarts; a counter that cannot
+// be read or written is logged and never refuses a sign-in.
+//
 // # Admins
 //
 // Registration creates viewers. EnsureAdmin bootstraps an admin (main calls
@@ -64,6 +79,8 @@
 //	refresh/<sha256 hex>   one refresh token: user, family, expiry, rotatedTo
 //	family/<id>            one sign-in: user, epoch, revoked
 //	keys/signing           the signing keys, private (protect this store)
+//	attempts/account/<sha256 of email>  failed sign-ins of an email in its window
+//	attempts/ip/<sha256 of address>     failed sign-ins of a client address
 //	revocation/<user id>   the user's latest TokensRevoked, for RecentRevocations
 //	revocations/shard/<nn> platform.KeySet of those user ids (expired ones are
 //	                       pruned when listed)
@@ -89,7 +106,8 @@
 // # Known limitations
 //
 // Spent and expired refresh tokens and revoked families are never deleted
-// (the State port has no TTL or scan); they are small, and a TTL on the
-// store is the remedy. ListUsers reads every user id per page, which suits
+// (the State port has no TTL or scan), nor are the failure counters of
+// emails and addresses that never sign in successfully (one small record
+// each); they are small, and a TTL on the store is the remedy. ListUsers reads every user id per page, which suits
 // thousands of users, not millions.
 package auth

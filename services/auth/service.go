@@ -37,6 +37,14 @@ type Config struct {
 	// OutboxInterval is how often Run retries publishing events that could
 	// not be published right after their write; zero means 30 seconds.
 	OutboxInterval time.Duration
+	// AccountLimit bounds failed sign-ins per account: per normalized email,
+	// whether or not an account has it, so the limit tells nothing about
+	// which accounts exist. Zero fields take DefaultAccountLimit's.
+	AccountLimit LoginLimit
+	// IPLimit bounds failed sign-ins (and registrations of a taken email)
+	// per client address, LoginRequest.ClientIP; zero fields take
+	// DefaultIPLimit's.
+	IPLimit LoginLimit
 }
 
 func (c Config) withDefaults() Config {
@@ -56,6 +64,8 @@ func (c Config) withDefaults() Config {
 	if c.OutboxInterval <= 0 {
 		c.OutboxInterval = platform.DefaultOutboxInterval
 	}
+	c.AccountLimit = c.AccountLimit.withDefaults(DefaultAccountLimit)
+	c.IPLimit = c.IPLimit.withDefaults(DefaultIPLimit)
 	return c
 }
 
@@ -87,6 +97,7 @@ type Service struct {
 	revocations *platform.KeySet
 	outbox      *platform.Outbox
 	keys        keyCache
+	limits      *limiter
 }
 
 // New returns a Service over its own state and a publisher for its events.
@@ -117,6 +128,7 @@ func New(cfg Config, state platform.State, pub platform.Publisher, clock platfor
 		users:       platform.NewKeySet(state, "users", keySetShards),
 		revocations: platform.NewKeySet(state, revocationSet, keySetShards),
 		outbox:      platform.NewOutbox(state, pub, log),
+		limits:      &limiter{state: state, log: log, account: cfg.AccountLimit, ip: cfg.IPLimit},
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -99,13 +100,25 @@ func validateAccount(email, password, name string, role platform.Role) (newAccou
 // EventUserRegistered.
 //
 // Errors: KindInvalid for a bad email, password or display name;
-// KindConflict "email already registered" (emails compare case-insensitively).
+// KindConflict "email already registered" (emails compare case-insensitively),
+// which counts as a failure of req.ClientIP; KindRateLimited while that
+// address is over Config.IPLimit.
 func (s *Service) Register(ctx context.Context, req RegisterRequest) (RegisterResponse, error) {
 	acc, err := validateAccount(req.Email, req.Password, req.DisplayName, platform.RoleViewer)
 	if err != nil {
 		return RegisterResponse{}, op("Register", err)
 	}
+	// Only the address is limited: a taken email is what an address probing
+	// for accounts through registration collects.
+	now := s.clock()
+	limits, err := s.limits.check(ctx, s.limits.address(req.ClientIP), now)
+	if err != nil {
+		return RegisterResponse{}, op("Register", err)
+	}
 	_, sess, err := s.createUser(ctx, acc, true)
+	if errors.Is(err, errEmailTaken) {
+		s.limits.fail(ctx, limits, now)
+	}
 	if err != nil {
 		return RegisterResponse{}, op("Register", err)
 	}
@@ -168,25 +181,56 @@ func (s *Service) insertUser(ctx context.Context, b *platform.Batch, u userRecor
 }
 
 // Login signs in with email and password and starts a new session.
+// Failed sign-ins are counted per account and per req.ClientIP (see
+// Config.AccountLimit and Config.IPLimit); a correct password clears the
+// account's count.
 //
 // Errors: KindInvalid when email or password is empty; KindUnauthenticated
 // "invalid email or password" for an unknown email or a wrong password
-// (the same message and about the same time, so accounts cannot be probed).
+// (the same message and the same hashing work, so accounts cannot be
+// probed); KindRateLimited "too many failed sign-in attempts; try again in
+// N minutes" while the account or the address is over its limit, checked
+// before the password, for existing and unknown accounts alike.
 func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResponse, error) {
 	if req.Email == "" || req.Password == "" {
 		return LoginResponse{}, op("Login", platform.E(platform.KindInvalid, "email and password are required", nil))
 	}
-	email, err := normalizeEmail(req.Email)
-	if err != nil {
-		s.hasher.burn(ctx, req.Password)
-		return LoginResponse{}, op("Login", errBadCredentials)
-	}
-	u, err := s.authenticate(ctx, email, req.Password)
+	now := s.clock()
+	limits, err := s.limits.check(ctx, s.limits.subjects(req.Email, req.ClientIP), now)
 	if err != nil {
 		return LoginResponse{}, op("Login", err)
 	}
+	u, err := s.checkCredentials(ctx, req.Email, req.Password)
+	if errors.Is(err, errBadCredentials) {
+		s.limits.fail(ctx, limits, now)
+	}
+	if err != nil {
+		return LoginResponse{}, op("Login", err)
+	}
+	sess, err := s.signIn(ctx, u)
+	if err != nil {
+		return LoginResponse{}, op("Login", err)
+	}
+	s.limits.succeed(ctx, limits)
+	return LoginResponse{Session: sess}, nil
+}
+
+// checkCredentials authenticates a raw email; a malformed one costs the
+// same hashing work as any other failure.
+func (s *Service) checkCredentials(ctx context.Context, rawEmail, password string) (userRecord, error) {
+	email, err := normalizeEmail(rawEmail)
+	if err != nil {
+		s.hasher.burn(ctx, password)
+		return userRecord{}, errBadCredentials
+	}
+	return s.authenticate(ctx, email, password)
+}
+
+// signIn starts a session for the authenticated u, unless the account was
+// deleted or its password changed since the check.
+func (s *Service) signIn(ctx context.Context, u userRecord) (Session, error) {
 	var sess Session
-	err = s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
+	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		cur, _, err := s.getUser(ctx, u.ID)
 		switch {
 		case platform.Is(err, platform.KindNotFound):
@@ -201,10 +245,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResponse, e
 		}
 		return nil
 	})
-	if err != nil {
-		return LoginResponse{}, op("Login", err)
-	}
-	return LoginResponse{Session: sess}, nil
+	return sess, err
 }
 
 // authenticate verifies the password of the account with the email,
