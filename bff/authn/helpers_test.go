@@ -95,7 +95,7 @@ func newSigningKey(t *testing.T, kid string) signingKey {
 // claims are the token contents a test varies.
 type claims struct {
 	issuer, audience, subject, role string
-	issuedAt, expires               time.Time
+	issuedAt, expires, notBefore    time.Time
 	noExp                           bool
 }
 
@@ -123,6 +123,9 @@ func (c claims) token(t *testing.T) jwt.Token {
 	}
 	if !c.noExp {
 		b = b.Expiration(c.expires)
+	}
+	if !c.notBefore.IsZero() {
+		b = b.NotBefore(c.notBefore)
 	}
 	tok, err := b.Build()
 	require.NoError(t, err)

@@ -71,6 +71,19 @@ func TestVerify(t *testing.T) {
 		{"issued in the future", func(t *testing.T, f *fixture) string {
 			return sign(t, f.key, validClaims(t0.Add(10*time.Minute)))
 		}, platform.Caller{}, platform.KindUnauthenticated},
+		{"not yet valid", func(t *testing.T, f *fixture) string {
+			c := validClaims(t0)
+			c.notBefore = t0.Add(5 * time.Minute)
+			return sign(t, f.key, c)
+		}, platform.Caller{}, platform.KindUnauthenticated},
+		{"not yet valid within skew is accepted", func(t *testing.T, f *fixture) string {
+			c := validClaims(t0)
+			c.notBefore = t0.Add(10 * time.Second)
+			return sign(t, f.key, c)
+		}, platform.Caller{UserID: "user-1", Role: platform.RoleViewer}, ""},
+		{"unknown kid", func(t *testing.T, f *fixture) string {
+			return sign(t, newSigningKey(t, "k-unknown"), validClaims(t0))
+		}, platform.Caller{}, platform.KindUnauthenticated},
 		{"wrong issuer", func(t *testing.T, f *fixture) string {
 			c := validClaims(t0)
 			c.issuer = "evil"
