@@ -84,10 +84,21 @@ func decodeEvent(body []byte) (platform.Event, string, error) {
 		if err != nil {
 			return platform.Event{}, "", fmt.Errorf("decode cloud event %s: data_base64: %w", ce.ID, err)
 		}
+		if !json.Valid(raw) {
+			// Data must stay JSON, or the dead letter its handler's drop
+			// leads to cannot be stored (nor redriven): keep the base64 text
+			// as a JSON string instead.
+			raw, _ = json.Marshal(ce.DataBase64)
+		}
 		ev.Data = raw
 	}
 	if ce.Time != "" {
 		t, err := time.Parse(time.RFC3339Nano, ce.Time)
+		if err == nil && (t.UTC().Year() < 0 || t.UTC().Year() > 9999) {
+			// An offset can carry year 0 or 9999 out of what JSON (and so a
+			// stored dead letter or a republished event) can represent.
+			err = fmt.Errorf("%s is out of range in UTC", ce.Time)
+		}
 		if err != nil {
 			return platform.Event{}, "", fmt.Errorf("decode cloud event %s: time: %w", ce.ID, err)
 		}
