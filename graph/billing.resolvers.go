@@ -199,7 +199,15 @@ func (r *queryResolver) ContinueWatching(ctx context.Context, first *int) ([]*mo
 		return nil, err
 	}
 	items, _, err := r.withVideos(ctx, resp.Items)
-	return items, err
+	if err != nil {
+		return nil, err
+	}
+	if items == nil {
+		// The list is nullable, and null means the field failed: nothing in
+		// progress is an empty list.
+		items = []*model.WatchProgress{}
+	}
+	return items, nil
 }
 
 func (r *queryResolver) WatchHistory(ctx context.Context, first *int, after *string) (*model.WatchProgressConnection, error) {

@@ -8360,10 +8360,10 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
-			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+			return ec.marshalOUserConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8421,10 +8421,10 @@ func (ec *executionContext) _Query_deadLetters(ctx context.Context, field graphq
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.DeadLetter) graphql.Marshaler {
-			return ec.marshalNDeadLetter2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetterᚄ(ctx, selections, v)
+			return ec.marshalODeadLetter2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetterᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_deadLetters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8466,10 +8466,10 @@ func (ec *executionContext) _Query_me(ctx context.Context, field graphql.Collect
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋauthᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋauthᚐUser(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8498,10 +8498,10 @@ func (ec *executionContext) _Query_plans(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*subscription.Plan) graphql.Marshaler {
-			return ec.marshalNPlan2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋsubscriptionᚐPlanᚄ(ctx, selections, v)
+			return ec.marshalOPlan2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋsubscriptionᚐPlanᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_plans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8589,10 +8589,10 @@ func (ec *executionContext) _Query_invoices(ctx context.Context, field graphql.C
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceConnection) graphql.Marshaler {
-			return ec.marshalNInvoiceConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐInvoiceConnection(ctx, selections, v)
+			return ec.marshalOInvoiceConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐInvoiceConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8651,10 +8651,10 @@ func (ec *executionContext) _Query_subscriptions(ctx context.Context, field grap
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
-			return ec.marshalNMembershipConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMembershipConnection(ctx, selections, v)
+			return ec.marshalOMembershipConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMembershipConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_subscriptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8708,10 +8708,10 @@ func (ec *executionContext) _Query_continueWatching(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.WatchProgress) graphql.Marshaler {
-			return ec.marshalNWatchProgress2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgressᚄ(ctx, selections, v)
+			return ec.marshalOWatchProgress2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgressᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_continueWatching(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8765,10 +8765,10 @@ func (ec *executionContext) _Query_watchHistory(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.WatchProgressConnection) graphql.Marshaler {
-			return ec.marshalNWatchProgressConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgressConnection(ctx, selections, v)
+			return ec.marshalOWatchProgressConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgressConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_watchHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8809,10 +8809,10 @@ func (ec *executionContext) _Query_video(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Video) graphql.Marshaler {
-			return ec.marshalNVideo2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideo(ctx, selections, v)
+			return ec.marshalOVideo2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideo(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_video(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8853,10 +8853,10 @@ func (ec *executionContext) _Query_videos(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.VideoConnection) graphql.Marshaler {
-			return ec.marshalNVideoConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐVideoConnection(ctx, selections, v)
+			return ec.marshalOVideoConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐVideoConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_videos(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8897,10 +8897,10 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
-			return ec.marshalNSearchConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐSearchConnection(ctx, selections, v)
+			return ec.marshalOSearchConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐSearchConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8941,10 +8941,10 @@ func (ec *executionContext) _Query_videosByName(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Video) graphql.Marshaler {
-			return ec.marshalNVideo2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideoᚄ(ctx, selections, v)
+			return ec.marshalOVideo2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideoᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_videosByName(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8998,10 +8998,10 @@ func (ec *executionContext) _Query_videosByTags(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Video) graphql.Marshaler {
-			return ec.marshalNVideo2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideoᚄ(ctx, selections, v)
+			return ec.marshalOVideo2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideoᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_videosByTags(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9041,10 +9041,10 @@ func (ec *executionContext) _Query_categories(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Category) graphql.Marshaler {
-			return ec.marshalNCategory2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐCategoryᚄ(ctx, selections, v)
+			return ec.marshalOCategory2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐCategoryᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9073,10 +9073,10 @@ func (ec *executionContext) _Query_genres(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Genre) graphql.Marshaler {
-			return ec.marshalNGenre2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐGenreᚄ(ctx, selections, v)
+			return ec.marshalOGenre2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐGenreᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_genres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9106,10 +9106,10 @@ func (ec *executionContext) _Query_castMembers(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.CastMember) graphql.Marshaler {
-			return ec.marshalNCastMember2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐCastMemberᚄ(ctx, selections, v)
+			return ec.marshalOCastMember2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐCastMemberᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_castMembers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9163,10 +9163,10 @@ func (ec *executionContext) _Query_playback(ctx context.Context, field graphql.C
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Playback) graphql.Marshaler {
-			return ec.marshalNPlayback2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐPlayback(ctx, selections, v)
+			return ec.marshalOPlayback2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐPlayback(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_playback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9220,10 +9220,10 @@ func (ec *executionContext) _Query_download(ctx context.Context, field graphql.C
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Download) graphql.Marshaler {
-			return ec.marshalNDownload2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDownload(ctx, selections, v)
+			return ec.marshalODownload2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDownload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_download(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10626,10 +10626,10 @@ func (ec *executionContext) _WatchProgress_video(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Video) graphql.Marshaler {
-			return ec.marshalNVideo2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideo(ctx, selections, v)
+			return ec.marshalOVideo2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideo(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_WatchProgress_video(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14213,25 +14213,25 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = graphql.MarshalString("Query")
 		case "users":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
 		case "deadLetters":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_deadLetters(ctx, field)
 				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
 				})
 		case "plans":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_plans(ctx, field)
 				})
@@ -14243,85 +14243,85 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "invoices":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_invoices(ctx, field)
 				})
 		case "subscriptions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_subscriptions(ctx, field)
 				})
 		case "continueWatching":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_continueWatching(ctx, field)
 				})
 		case "watchHistory":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_watchHistory(ctx, field)
 				})
 		case "video":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_video(ctx, field)
 				})
 		case "videos":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_videos(ctx, field)
 				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
 				})
 		case "videosByName":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_videosByName(ctx, field)
 				})
 		case "videosByTags":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_videosByTags(ctx, field)
 				})
 		case "categories":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_categories(ctx, field)
 				})
 		case "genres":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_genres(ctx, field)
 				})
 		case "castMembers":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_castMembers(ctx, field)
 				})
 		case "playback":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_playback(ctx, field)
 				})
 		case "download":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_download(ctx, field)
 				})
@@ -14910,7 +14910,7 @@ func (ec *executionContext) _WatchProgress(ctx context.Context, sel ast.Selectio
 			out.Values[i] = graphql.MarshalString("WatchProgress")
 		case "video":
 			out.Values[i] = ec._WatchProgress_video(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "positionSeconds":
@@ -15629,36 +15629,12 @@ func (ec *executionContext) unmarshalNCreateVideoInput2githubᚗcomᚋdflixᚋdf
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDeadLetter2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetterᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DeadLetter) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNDeadLetter2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetter(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNDeadLetter2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetter(ctx context.Context, sel ast.SelectionSet, v *model.DeadLetter) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeadLetter!")
 		return graphql.Null
 	}
 	return ec._DeadLetter(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNDownload2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDownload(ctx context.Context, sel ast.SelectionSet, v *model.Download) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Download!")
-		return graphql.Null
-	}
-	return ec._Download(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEncodingProgress2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐEncodingProgress(ctx context.Context, sel ast.SelectionSet, v *model.EncodingProgress) graphql.Marshaler {
@@ -15781,14 +15757,6 @@ func (ec *executionContext) marshalNInvoice2ᚖgithubᚗcomᚋdflixᚋdflixᚋse
 	return ec._Invoice(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNInvoiceConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐInvoiceConnection(ctx context.Context, sel ast.SelectionSet, v *model.InvoiceConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "InvoiceConnection!")
-		return graphql.Null
-	}
-	return ec._InvoiceConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNInvoiceEdge2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐInvoiceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.InvoiceEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15877,14 +15845,6 @@ func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋdflixᚋdflix�
 	return ec._Membership(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMembershipConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMembershipConnection(ctx context.Context, sel ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "MembershipConnection!")
-		return graphql.Null
-	}
-	return ec._MembershipConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNMembershipEdge2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMembershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MembershipEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15921,22 +15881,6 @@ func (ec *executionContext) marshalNPaymentMethod2githubᚗcomᚋdflixᚋdflix�
 	return ec._PaymentMethod(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPlan2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋsubscriptionᚐPlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*subscription.Plan) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNPlan2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋsubscriptionᚐPlan(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNPlan2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋsubscriptionᚐPlan(ctx context.Context, sel ast.SelectionSet, v *subscription.Plan) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Plan!")
@@ -15948,14 +15892,6 @@ func (ec *executionContext) marshalNPlan2ᚖgithubᚗcomᚋdflixᚋdflixᚋservi
 func (ec *executionContext) unmarshalNPlanInput2githubᚗcomᚋdflixᚋdflixᚋservicesᚋsubscriptionᚐPlanInput(ctx context.Context, v any) (subscription.PlanInput, error) {
 	res, err := ec.unmarshalInputPlanInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNPlayback2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐPlayback(ctx context.Context, sel ast.SelectionSet, v *model.Playback) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Playback!")
-		return graphql.Null
-	}
-	return ec._Playback(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNQualityFinding2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐFinding(ctx context.Context, sel ast.SelectionSet, v catalog.Finding) graphql.Marshaler {
@@ -16052,14 +15988,6 @@ var (
 		platform.RoleAdmin:  "ADMIN",
 	}
 )
-
-func (ec *executionContext) marshalNSearchConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "SearchConnection!")
-		return graphql.Null
-	}
-	return ec._SearchConnection(ctx, sel, v)
-}
 
 func (ec *executionContext) marshalNSearchFacets2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐSearchFacets(ctx context.Context, sel ast.SelectionSet, v *model.SearchFacets) graphql.Marshaler {
 	if v == nil {
@@ -16193,14 +16121,6 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋdflixᚋdflixᚋservi
 	return ec._User(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "UserConnection!")
-		return graphql.Null
-	}
-	return ec._UserConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16223,22 +16143,6 @@ func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋdflixᚋdflixᚋg
 		return graphql.Null
 	}
 	return ec._UserEdge(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNVideo2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideoᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Video) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNVideo2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideo(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNVideo2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideo(ctx context.Context, sel ast.SelectionSet, v *catalog.Video) graphql.Marshaler {
@@ -16339,36 +16243,12 @@ var (
 	}
 )
 
-func (ec *executionContext) marshalNWatchProgress2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WatchProgress) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNWatchProgress2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgress(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNWatchProgress2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgress(ctx context.Context, sel ast.SelectionSet, v *model.WatchProgress) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "WatchProgress!")
 		return graphql.Null
 	}
 	return ec._WatchProgress(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNWatchProgressConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgressConnection(ctx context.Context, sel ast.SelectionSet, v *model.WatchProgressConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "WatchProgressConnection!")
-		return graphql.Null
-	}
-	return ec._WatchProgressConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWatchProgressEdge2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgressEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WatchProgressEdge) graphql.Marshaler {
@@ -16657,6 +16537,25 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCastMember2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐCastMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.CastMember) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCastMember2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐCastMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOCastType2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐCastType(ctx context.Context, v any) (*catalog.CastType, error) {
 	if v == nil {
 		return nil, nil
@@ -16687,6 +16586,51 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOCategory2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Category) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCategory2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐCategory(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalODeadLetter2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetterᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DeadLetter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeadLetter2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDeadLetter(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalODownload2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐDownload(ctx context.Context, sel ast.SelectionSet, v *model.Download) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Download(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16696,6 +16640,25 @@ func (ec *executionContext) marshalOFloat2float64(ctx context.Context, sel ast.S
 	_ = sel
 	res := graphql.MarshalFloatContext(v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOGenre2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐGenreᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Genre) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGenre2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐGenre(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
@@ -16787,6 +16750,13 @@ func (ec *executionContext) marshalOInt642int64(ctx context.Context, sel ast.Sel
 	return res
 }
 
+func (ec *executionContext) marshalOInvoiceConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐInvoiceConnection(ctx context.Context, sel ast.SelectionSet, v *model.InvoiceConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._InvoiceConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOMedia2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMedia(ctx context.Context, sel ast.SelectionSet, v *model.Media) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -16801,11 +16771,51 @@ func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋdflixᚋdflix�
 	return ec._Membership(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOMembershipConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMembershipConnection(ctx context.Context, sel ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MembershipConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPlan2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋsubscriptionᚐPlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*subscription.Plan) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlan2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋsubscriptionᚐPlan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOPlan2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋsubscriptionᚐPlan(ctx context.Context, sel ast.SelectionSet, v *subscription.Plan) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Plan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPlayback2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐPlayback(ctx context.Context, sel ast.SelectionSet, v *model.Playback) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Playback(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSearchConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SearchConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
@@ -16929,6 +16939,53 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v *auth.User) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOUserConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UserConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVideo2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideoᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Video) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVideo2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOVideo2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideo(ctx context.Context, sel ast.SelectionSet, v *catalog.Video) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Video(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVideoConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐVideoConnection(ctx context.Context, sel ast.SelectionSet, v *model.VideoConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VideoConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOVideoFilter2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐVideoFilter(ctx context.Context, v any) (*catalog.VideoFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -16943,6 +17000,32 @@ func (ec *executionContext) unmarshalOVideoOrder2ᚖgithubᚗcomᚋdflixᚋdflix
 	}
 	res, err := ec.unmarshalInputVideoOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWatchProgress2ᚕᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WatchProgress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWatchProgress2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOWatchProgressConnection2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐWatchProgressConnection(ctx context.Context, sel ast.SelectionSet, v *model.WatchProgressConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WatchProgressConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -123,6 +123,10 @@ type Playback struct {
 	Renditions  []*catalog.Rendition `json:"renditions"`
 }
 
+// Every root field that calls a service is nullable: when that service cannot
+// be reached, only its field is null, with an UNAVAILABLE error at its path,
+// and the rest of the answer stands (a non-null field would null the whole
+// data).
 type Query struct {
 }
 
