@@ -55,8 +55,37 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, obj object) erro
 	}
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("ETag", etag(obj.key, size))
+	if rh := r.Header.Get("Range"); rh != "" {
+		r.Header.Set("Range", withoutEmptySuffixes(rh, size))
+	}
 	http.ServeContent(w, r, "", time.Time{}, rs)
 	return nil
+}
+
+// withoutEmptySuffixes leaves out of a Range header the suffix ranges that
+// select no bytes ("bytes=-0", or any suffix of an empty file): net/http
+// answers them with 206 and an invalid Content-Range such as
+// "bytes 3001-3000/3001" (golang/go#81262), where RFC 9110 14.1.2 makes them
+// unsatisfiable. When nothing else is asked for, the header becomes a range
+// past the end, which net/http answers with 416 and "bytes */<size>".
+func withoutEmptySuffixes(header string, size int64) string {
+	spec, ok := strings.CutPrefix(header, "bytes=")
+	if !ok {
+		return header
+	}
+	var kept []string
+	for r := range strings.SplitSeq(spec, ",") {
+		suffix, isSuffix := strings.CutPrefix(strings.TrimSpace(r), "-")
+		n, err := strconv.ParseInt(strings.TrimSpace(suffix), 10, 64)
+		if isSuffix && err == nil && (n == 0 || size == 0) {
+			continue
+		}
+		kept = append(kept, r)
+	}
+	if len(kept) == 0 {
+		return "bytes=" + strconv.FormatInt(size, 10) + "-"
+	}
+	return "bytes=" + strings.Join(kept, ",")
 }
 
 // maxPlaylist bounds a master playlist read into memory to be filtered.

@@ -74,7 +74,10 @@ func verify(key []byte, token string, now time.Time) (claims, error) {
 	if !ok || len(token) > maxToken {
 		return claims{}, invalidToken(errors.New("malformed token"))
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: the unused low bits of the last character must be zero, or
+	// several tokens would carry one signature (a changed last character
+	// still verified).
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, mac(key, payload)) {
 		return claims{}, invalidToken(errors.New("bad signature"))
 	}
