@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/dflix/dflix/services/auth"
@@ -69,6 +70,12 @@ type Config struct {
 	// PublicURL, when set (e.g. "https://api.example.com"), prefixes the
 	// upload URLs; otherwise they are root-relative.
 	PublicURL string
+	// TrustedProxies are the reverse proxies (load balancers) in front of
+	// the BFF whose X-Forwarded-For names the client; from any other peer
+	// the header is ignored. The client's address goes to auth with each
+	// sign-in and registration, which limits failures per address. Empty,
+	// the default, trusts no proxy: the connection's peer is the client.
+	TrustedProxies []netip.Prefix
 	// WebAssets, when set, is the built web app (index.html at its top,
 	// hashed files under assets/), served at "/" with the app's security
 	// headers (see webApp). Nil serves only the API.

@@ -34,6 +34,9 @@ const (
 	// CodeMediaNotReady refines CONFLICT: the video has no READY media to
 	// play or download yet.
 	CodeMediaNotReady = "MEDIA_NOT_READY"
+	// CodeRateLimited: too many failed attempts (sign-ins); the message says
+	// when to try again.
+	CodeRateLimited = "RATE_LIMITED"
 )
 
 var kindCodes = map[platform.Kind]string{
@@ -44,6 +47,7 @@ var kindCodes = map[platform.Kind]string{
 	platform.KindForbidden:       CodeForbidden,
 	platform.KindUnavailable:     CodeUnavailable,
 	platform.KindInternal:        CodeInternal,
+	platform.KindRateLimited:     CodeRateLimited,
 }
 
 // CodeOf maps an error kind to its GraphQL code.

@@ -129,7 +129,7 @@ func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayloa
 // graphqlHandler serves /graphql: GraphiQL for a browser's GET, otherwise
 // the GraphQL transports behind authentication and a body limit.
 func (s *Server) graphqlHandler(gql http.Handler) http.Handler {
-	authed := authn.Middleware(s.verifier, s.presenter.writeError)(gql)
+	authed := authn.ClientIP(s.cfg.TrustedProxies)(authn.Middleware(s.verifier, s.presenter.writeError)(gql))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Introspection && r.Method == http.MethodGet && wantsHTML(r) && r.Header.Get("Upgrade") == "" {
 			s.graphiql.ServeHTTP(w, r)

@@ -8,12 +8,13 @@ package graph
 import (
 	"context"
 
+	"github.com/dflix/dflix/bff/authn"
 	"github.com/dflix/dflix/graph/model"
 	"github.com/dflix/dflix/services/auth"
 )
 
 func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*auth.Session, error) {
-	resp, err := r.accounts.Register(ctx, auth.RegisterRequest{Email: input.Email, Password: input.Password, DisplayName: input.DisplayName})
+	resp, err := r.accounts.Register(ctx, auth.RegisterRequest{Email: input.Email, Password: input.Password, DisplayName: input.DisplayName, ClientIP: authn.ClientIPFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -21,7 +22,7 @@ func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInp
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*auth.Session, error) {
-	resp, err := r.accounts.Login(ctx, auth.LoginRequest{Email: email, Password: password})
+	resp, err := r.accounts.Login(ctx, auth.LoginRequest{Email: email, Password: password, ClientIP: authn.ClientIPFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}
