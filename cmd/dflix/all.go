@@ -126,6 +126,7 @@ func bffConfig(cfg config) bff.Config {
 		DepthLimit:      cfg.DepthMax,
 		Introspection:   cfg.Introspection,
 		UploadMaxBytes:  cfg.UploadMaxBytes,
+		TrustedProxies:  cfg.TrustedProxies,
 		WebAssets:       web.Assets(),
 	}
 }

@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/dflix/dflix/services/auth"
 )
 
 // config is everything dflix reads from its flags and environment. Only this
@@ -26,6 +30,14 @@ type config struct {
 	ComplexityMax  int
 	DepthMax       int
 	ArgonMemoryKiB uint32
+	// LoginLimitAccount and LoginLimitIP are the failed sign-ins allowed per
+	// account and per client address within LoginLimitWindow (0 turns a
+	// limit off).
+	LoginLimitAccount int
+	LoginLimitIP      int
+	LoginLimitWindow  time.Duration
+	// TrustedProxies may name the client in X-Forwarded-For (BFF).
+	TrustedProxies []netip.Prefix
 	ShutdownGrace  time.Duration
 	// Dapr mode (any target but all).
 	DaprHTTPPort int
@@ -98,6 +110,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.ComplexityMax, "complexity-limit", envInt("DFLIX_COMPLEXITY_LIMIT", 1000), "maximum GraphQL query complexity")
 	fs.IntVar(&c.DepthMax, "depth-limit", envInt("DFLIX_DEPTH_LIMIT", 12), "maximum GraphQL query depth")
 	argonMiB := fs.Int("argon2-memory-mib", envInt("DFLIX_ARGON2_MEMORY_MIB", 19), "argon2id memory per password hash")
+	fs.IntVar(&c.LoginLimitAccount, "login-limit-account", envInt("DFLIX_LOGIN_LIMIT_ACCOUNT", auth.DefaultAccountLimit.Max), "failed sign-ins allowed per account within --login-limit-window (0: no limit)")
+	fs.IntVar(&c.LoginLimitIP, "login-limit-ip", envInt("DFLIX_LOGIN_LIMIT_IP", auth.DefaultIPLimit.Max), "failed sign-ins allowed per client address within --login-limit-window (0: no limit)")
+	fs.DurationVar(&c.LoginLimitWindow, "login-limit-window", envDuration("DFLIX_LOGIN_LIMIT_WINDOW", auth.DefaultAccountLimit.Window), "how long failed sign-ins count")
+	proxies := fs.String("trusted-proxies", env("DFLIX_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client (default: none)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "time to finish in-flight requests on SIGTERM")
 	fs.DurationVar(&c.CacheTTL, "cache-ttl", 30*time.Second, "how long the BFF may keep a catalog read in Dapr mode (events drop entries sooner); 0 disables")
 	uploadMiB := fs.Int("upload-max-mib", envInt("DFLIX_UPLOAD_MAX_MIB", 10<<10), "largest media file an admin may upload, in MiB")
@@ -132,11 +148,53 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--argon2-memory-mib must be at least 1")
 	}
 	c.ArgonMemoryKiB = uint32(*argonMiB) * 1024
+	if c.LoginLimitAccount < 0 || c.LoginLimitIP < 0 || c.LoginLimitWindow <= 0 {
+		return c, errors.New("--login-limit-account and --login-limit-ip must be at least 0, --login-limit-window positive")
+	}
+	trusted, err := parsePrefixes(*proxies)
+	if err != nil {
+		return c, fmt.Errorf("bad --trusted-proxies: %w", err)
+	}
+	c.TrustedProxies = trusted
 	if *uploadMiB < 1 || c.EncoderConcurrency < 1 {
 		return c, errors.New("--upload-max-mib and --encoder-concurrency must be at least 1")
 	}
 	c.UploadMaxBytes = int64(*uploadMiB) << 20
 	return c, nil
+}
+
+// parsePrefixes reads comma-separated CIDRs or single addresses.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for item := range strings.SplitSeq(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR", item)
+		}
+		out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+	}
+	return out, nil
+}
+
+// authConfig is the auth service's Config from the flags.
+func authConfig(c config) auth.Config {
+	limit := func(max int) auth.LoginLimit {
+		if max == 0 {
+			max = -1 // auth reads zero as "the default", -1 as off
+		}
+		return auth.LoginLimit{Max: max, Window: c.LoginLimitWindow}
+	}
+	acfg := auth.Config{Argon2: auth.DefaultArgon2Params, AccountLimit: limit(c.LoginLimitAccount), IPLimit: limit(c.LoginLimitIP)}
+	acfg.Argon2.MemoryKiB = c.ArgonMemoryKiB
+	return acfg
 }
 
 func newLogger(c config, w io.Writer) *slog.Logger {

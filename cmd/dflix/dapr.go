@@ -121,9 +121,7 @@ func mountHealth(mux *http.ServeMux, sc *dapr.Sidecar) {
 }
 
 func mountAuth(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
-	acfg := auth.Config{Argon2: auth.DefaultArgon2Params}
-	acfg.Argon2.MemoryKiB = cfg.ArgonMemoryKiB
-	svc, err := auth.New(acfg, sc.State(authStore), sc.Publisher(), nil, log.With("service", "auth"))
+	svc, err := auth.New(authConfig(cfg), sc.State(authStore), sc.Publisher(), nil, log.With("service", "auth"))
 	if err != nil {
 		return app{}, fmt.Errorf("start auth: %w", err)
 	}

@@ -106,9 +106,7 @@ func newSubscription(ctx context.Context, cfg config, st platform.State, pub pla
 }
 
 func newAuth(cfg config, st *stores, log *slog.Logger) (*auth.Service, error) {
-	acfg := auth.Config{Argon2: auth.DefaultArgon2Params}
-	acfg.Argon2.MemoryKiB = cfg.ArgonMemoryKiB
-	svc, err := auth.New(acfg, st.auth, st.bus, nil, log.With("service", "auth"))
+	svc, err := auth.New(authConfig(cfg), st.auth, st.bus, nil, log.With("service", "auth"))
 	if err != nil {
 		return nil, fmt.Errorf("start auth: %w", err)
 	}
