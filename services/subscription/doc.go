@@ -46,6 +46,11 @@
 //
 // A first charge carries "subscribe:<userId>:<attempt uuid>"; a claim
 // document keeps two Subscribe calls of one viewer from running at once.
+// The claim writes the charge down (plan, period start, card token) before
+// it is sent; a Subscribe that fails after sending it (no answer, or the
+// subscription not stored) leaves the claim lapsed, and the viewer's next
+// Subscribe to that plan sends the same charge under the same key, so a
+// retry never charges the card twice.
 //
 // # State
 //
@@ -60,6 +65,7 @@
 //	subs/shard/<nn>           platform.KeySet of user ids with a subscription,
 //	                          for the sweep and ListSubscriptions
 //	subscribing/<userId>      a Subscribe in progress (lease of two minutes)
+//	                          and the first charge it sent
 //	invoice/<key>             one charge attempt; the id is its idempotency key
 //	invoices/<userId>         the viewer's invoice ids, newest first (the
 //	                          latest 1000)
@@ -71,14 +77,12 @@
 //
 // # Known limitations
 //
-// An approved first charge whose subscription cannot be stored (a crash
-// between the two, or a Subscribe claim that lapsed mid-call), or an
-// approved renewal that finds its subscription replaced, is logged at
-// error level for a refund: the Payments port has no refunds. So is a
-// first charge whose outcome is unknown: nothing is subscribed, and the
-// viewer's next Subscribe is a new attempt with a new key. A renewal the
-// gateway keeps refusing with an error (not a decline) stays due and is
-// logged at every sweep. The sweep and
-// ListSubscriptions read every subscription, which suits thousands of
-// viewers, not millions.
+// An approved first charge whose subscription is not stored stays
+// unrecorded until the viewer subscribes again to the same plan (after a
+// crash, once the claim's lease lapsed); if the viewer picks another plan
+// instead, or an approved renewal finds its subscription replaced, it is
+// logged at error level for a refund: the Payments port has no refunds.
+// A renewal the gateway keeps refusing with an error (not a decline) stays
+// due and is logged at every sweep. The sweep and ListSubscriptions read
+// every subscription, which suits thousands of viewers, not millions.
 package subscription
