@@ -43,6 +43,9 @@ type Media struct {
 	Findings        []Finding   `json:"findings,omitempty"`
 	// Reason says why the media FAILED.
 	Reason string `json:"reason,omitempty"`
+	// Ahead is a newer media of the video whose encoding events arrived
+	// before its upload event; that event makes it the video's media.
+	Ahead *Media `json:"ahead,omitempty"`
 }
 
 // Rendition is one rung of a READY media's HLS ladder.
@@ -112,40 +115,88 @@ func (s *Service) handleMediaEvent(ctx context.Context, ev platform.Event) error
 }
 
 // uploaded starts a new media at PENDING unless the video already has this
-// media or a newer upload.
+// media or a newer upload. Encoding events of this media that arrived
+// before it (its Ahead) are kept, and an upload event that arrives after
+// the outcome it caused only adds what it knows of the file.
 func uploaded(v *Video, p encoder.UploadCompleted, at time.Time) {
-	if m := v.Media; m != nil && (m.ID == p.MediaID && m.Status != MediaFailed || m.UploadedAt.After(at)) {
+	m := v.Media
+	if m != nil && m.ID == p.MediaID && m.UploadedAt.IsZero() {
+		m.Filename, m.Size, m.UploadedAt = p.Filename, p.Size, at
 		return
 	}
-	v.Media = &Media{ID: p.MediaID, Status: MediaPending, Filename: p.Filename, Size: p.Size, UploadedAt: at}
-	v.Status = StatusProcessing
+	// A FAILED media starts over only on a later upload of the same file,
+	// never on a redelivery of the upload event that failed.
+	if m != nil && (m.ID == p.MediaID && (m.Status != MediaFailed || !at.After(m.UploadedAt)) || m.UploadedAt.After(at)) {
+		return
+	}
+	next := &Media{ID: p.MediaID, Status: MediaPending}
+	if m != nil && m.Ahead != nil && m.Ahead.ID == p.MediaID {
+		next = m.Ahead
+	}
+	next.Filename, next.Size, next.UploadedAt = p.Filename, p.Size, at
+	v.Media = next
+	setStatus(v, next)
 }
 
-// progressed raises the percent of the video's current media while it is
-// being encoded; progress only goes forward.
-func progressed(v *Video, p encoder.EncodingProgress) {
-	m := v.Media
-	if m == nil || m.ID != p.MediaID || (m.Status != MediaPending && m.Status != MediaProcessing) {
+// target returns the media an encoding event of mediaID is about: the
+// video's media, a new one when it has none (its upload event is late), or,
+// for another media, the one kept ahead of its upload event (a re-upload
+// whose events overtook its upload event).
+func target(v *Video, mediaID string) *Media {
+	switch m := v.Media; {
+	case m == nil:
+		v.Media = &Media{ID: mediaID, Status: MediaPending}
+		return v.Media
+	case m.ID == mediaID:
+		return m
+	case m.Ahead == nil || m.Ahead.ID != mediaID:
+		m.Ahead = &Media{ID: mediaID, Status: MediaPending}
+	}
+	return v.Media.Ahead
+}
+
+// setStatus makes the video's status follow m when m is its media (not
+// one kept ahead).
+func setStatus(v *Video, m *Media) {
+	if m != v.Media {
 		return
 	}
+	switch m.Status {
+	case MediaReady:
+		v.Status = StatusReady
+		if d := m.DurationSeconds; d > 0 {
+			v.DurationSeconds = int(math.Round(d))
+		}
+	case MediaFailed:
+		v.Status = StatusFailed
+	default:
+		v.Status = StatusProcessing
+	}
+}
+
+// progressed raises the percent of a media while it is being encoded;
+// progress only goes forward. A FAILED media keeps how far it got, from
+// whichever progress events arrive, before or after its failure.
+func progressed(v *Video, p encoder.EncodingProgress) {
+	m := target(v, p.MediaID)
 	pct := math.Round(min(max(p.Percent, 0), 100)*10) / 10
+	switch m.Status {
+	case MediaReady:
+		return
+	case MediaFailed:
+		m.Percent = max(pct, m.Percent)
+		return
+	}
 	if m.Status == MediaProcessing && pct <= m.Percent {
 		return
 	}
 	m.Status, m.Percent = MediaProcessing, max(pct, m.Percent)
-	v.Status = StatusProcessing
+	setStatus(v, m)
 }
 
-// encoded records a READY media. A completion also lands on a video that
-// never saw the upload event (events are not ordered).
+// encoded records a READY media.
 func encoded(v *Video, p encoder.EncodingCompleted) {
-	m := v.Media
-	if m != nil && m.ID != p.MediaID {
-		return
-	}
-	if m == nil {
-		m = &Media{ID: p.MediaID}
-	}
+	m := target(v, p.MediaID)
 	r := p.Result
 	m.Status, m.Percent, m.Reason = MediaReady, 100, ""
 	m.DurationSeconds, m.Width, m.Height, m.HasAudio = r.DurationSeconds, r.Width, r.Height, r.HasAudio
@@ -158,21 +209,17 @@ func encoded(v *Video, p encoder.EncodingCompleted) {
 	for _, f := range r.Findings {
 		m.Findings = append(m.Findings, Finding(f))
 	}
-	v.Media, v.Status = m, StatusReady
-	v.DurationSeconds = int(math.Round(r.DurationSeconds))
+	setStatus(v, m)
 }
 
 // failed records a FAILED media with the encoder's reason.
 func failed(v *Video, p encoder.EncodingFailed) {
-	m := v.Media
-	if m != nil && (m.ID != p.MediaID || m.Status == MediaReady) {
+	m := target(v, p.MediaID)
+	if m.Status == MediaReady {
 		return
 	}
-	if m == nil {
-		m = &Media{ID: p.MediaID}
-	}
 	m.Status, m.Reason = MediaFailed, p.Reason
-	v.Media, v.Status = m, StatusFailed
+	setStatus(v, m)
 }
 
 // cloneMedia deep-copies a media, so a projection's copy is never shared.
@@ -183,5 +230,6 @@ func cloneMedia(m *Media) *Media {
 	c := *m
 	c.Renditions = slices.Clone(m.Renditions)
 	c.Findings = slices.Clone(m.Findings)
+	c.Ahead = cloneMedia(m.Ahead)
 	return &c
 }
