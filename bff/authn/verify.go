@@ -2,7 +2,9 @@ package authn
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -95,6 +97,9 @@ func (v *Verifier) Check(id Identity) error {
 // header reads kid and alg from the token's only signature, without
 // trusting either yet.
 func header(token string) (string, jwa.SignatureAlgorithm, error) {
+	if err := canonicalCompact(token); err != nil {
+		return "", "", unauthenticated("malformed access token", err)
+	}
 	msg, err := jws.Parse([]byte(token))
 	if err != nil {
 		return "", "", unauthenticated("malformed access token", err)
@@ -108,6 +113,27 @@ func header(token string) (string, jwa.SignatureAlgorithm, error) {
 		return "", "", unauthenticated("access token has no key id", nil)
 	}
 	return h.KeyID(), h.Algorithm(), nil
+}
+
+// canonicalCompact accepts only the compact serialization auth issues,
+// each part in canonical unpadded base64url. The decoder under jws.Parse
+// ignores the unused low bits of a last character, so without this check
+// several strings (a signature's last character changed) would verify as
+// the same token, and anything keyed by the token string could be dodged.
+func canonicalCompact(token string) error {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return fmt.Errorf("%d parts, want 3", len(parts))
+	}
+	for i, p := range parts {
+		if p == "" {
+			return fmt.Errorf("part %d is empty", i+1)
+		}
+		if _, err := base64.RawURLEncoding.Strict().DecodeString(p); err != nil {
+			return fmt.Errorf("part %d: %w", i+1, err)
+		}
+	}
+	return nil
 }
 
 // keyAlgorithm is the one algorithm a key verifies: its own alg, or the

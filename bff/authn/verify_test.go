@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,13 @@ func TestVerify(t *testing.T) {
 			return strings.Join(parts, ".")
 		}, platform.Caller{}, platform.KindUnauthenticated},
 		{"garbage", func(*testing.T, *fixture) string { return "not.a.jwt" }, platform.Caller{}, platform.KindUnauthenticated},
+		{"same signature bytes, non-canonical base64", func(t *testing.T, f *fixture) string {
+			return nonCanonical(t, sign(t, f.key, validClaims(t0)))
+		}, platform.Caller{}, platform.KindUnauthenticated},
+		{"JSON serialization", func(t *testing.T, f *fixture) string {
+			parts := strings.Split(sign(t, f.key, validClaims(t0)), ".")
+			return fmt.Sprintf(`{"payload":%q,"protected":%q,"signature":%q}`, parts[1], parts[0], parts[2])
+		}, platform.Caller{}, platform.KindUnauthenticated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,4 +302,22 @@ func hmacForged(t *testing.T, key signingKey, c claims) string {
 	mac := hmac.New(sha256.New, key.rawPub)
 	mac.Write([]byte(input))
 	return input + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// nonCanonical sets unused low bits of the token's last character: the
+// decoded signature stays the same bytes, the string is another one.
+func nonCanonical(t *testing.T, token string) string {
+	t.Helper()
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, token[len(token)-1])
+	require.GreaterOrEqual(t, last, 0)
+	out := token[:len(token)-1] + string(alphabet[last^1])
+	sig := func(tok string) []byte {
+		parts := strings.Split(tok, ".")
+		b, err := base64.RawURLEncoding.DecodeString(parts[2])
+		require.NoError(t, err)
+		return b
+	}
+	require.Equal(t, sig(token), sig(out), "a lenient decoder reads the same signature")
+	return out
 }
