@@ -90,6 +90,9 @@ func run() int {
 	if len(os.Args) > 1 && os.Args[1] == "ceiling" {
 		return serveCeiling(os.Args[2:])
 	}
+	if len(os.Args) > 1 && os.Args[1] == "soak" {
+		return runSoakCommand(os.Args[2:])
+	}
 	var (
 		quick   bool
 		only    string
