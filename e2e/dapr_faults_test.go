@@ -4,83 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/dflix/dflix/services/platform/platformtest"
 )
-
-// The catalog app and its sidecar as dapr/dapr.yaml places them.
-const (
-	catalogAddr     = "127.0.0.1:8082"
-	catalogDaprHTTP = "3502"
-	catalogDaprGRPC = "30003"
-)
-
-// TestDaprServiceKilledAndRestarted kills the catalog process under a
-// running platform: what needs catalog fails fast with UNAVAILABLE, what
-// does not keeps working, and a restarted catalog serves again.
-func TestDaprServiceKilledAndRestarted(t *testing.T) {
-	root := daprBinaries(t)
-	startDaprRun(t, root, "redis", "-keep-going")
-	c := newClient(bffURL)
-	admin := c.withToken(login(t, c, adminEmail, adminPassword))
-
-	pid := listenerPID(t, catalogAddr)
-	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
-
-	began := time.Now()
-	code := c.fails(t, "UNAVAILABLE", `{ videos(first: 1) { totalCount } }`, nil)
-	assert.NotEmpty(t, code)
-	assert.Less(t, time.Since(began), 6*time.Second, "no hang past the 5 s invoke timeout")
-	var me struct{ Me struct{ Email string } }
-	admin.must(t, `{ me { email } }`, nil, &me) // auth is still up
-	assert.Equal(t, adminEmail, me.Me.Email)
-
-	restartCatalog(t, root)
-	require.Eventually(t, func() bool { return seededAt(bffURL) }, 90*time.Second, 250*time.Millisecond, "catalog serves again after its restart")
-}
-
-// listenerPID returns the pid of the process listening on addr.
-func listenerPID(t *testing.T, addr string) int {
-	t.Helper()
-	out, err := exec.Command("ss", "-ltnpH", "src", addr).Output()
-	require.NoError(t, err)
-	m := regexp.MustCompile(`pid=(\d+)`).FindSubmatch(out)
-	require.NotNil(t, m, "nothing listens on %s: %s", addr, out)
-	pid, err := strconv.Atoi(string(m[1]))
-	require.NoError(t, err)
-	return pid
-}
-
-// restartCatalog starts the catalog app again beside its still-running
-// sidecar, the way daprrun started it.
-func restartCatalog(t *testing.T, root string) {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(root, "bin/dflix"), "--target=catalog")
-	cmd.Dir = filepath.Join(root, "dapr")
-	cmd.Env = append(os.Environ(), "DAPR_HTTP_PORT="+catalogDaprHTTP, "DAPR_GRPC_PORT="+catalogDaprGRPC,
-		"DFLIX_ADDR="+catalogAddr, "DFLIX_DATA_DIR=../data/dapr/catalog", "DFLIX_LOG_FORMAT=json")
-	logs := &platformtest.Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("restarted catalog:\n%s", tail(logs.String(), 100))
-		}
-	})
-}
 
 // TestDaprDeadLetters publishes an event its consumer can never handle: it
 // lands in the dead letters, an admin sees it, a redrive delivers it again,
