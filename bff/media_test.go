@@ -295,3 +295,50 @@ func TestPlaybackEntitlements(t *testing.T) {
 	res = s.do(t, s.admin.token, play, map[string]any{"id": ids[2]})
 	assert.Empty(t, res.Errors, res.String())
 }
+
+// TestPlaybackLinksDieWithTheirViewersTokens: a playback URL names the
+// viewer who asked, so two viewers get different URLs for one video, and
+// once auth revokes a viewer's tokens (role change, deletion) the event
+// stops that viewer's URLs, segments included, and nobody else's.
+func TestPlaybackLinksDieWithTheirViewersTokens(t *testing.T) {
+	tests := []struct {
+		name   string
+		revoke string
+	}{
+		{"role changed", `mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id } }`},
+		{"user deleted", `mutation($id: ID!) { deleteUser(userId: $id) }`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStack(t, stackOptions{serveTCP: true})
+			victim := s.registerVictim("player")
+			s.subscribe(platform.Caller{UserID: victim.id, Role: platform.RoleViewer}, s.fixture.plan)
+			manifest := func(token string) string {
+				t.Helper()
+				var out struct{ Playback struct{ ManifestURL string } }
+				res := s.do(t, token, `query($id: ID!) { playback(videoId: $id) { manifestUrl } }`, map[string]any{"id": s.fixture.video})
+				require.Empty(t, res.Errors, res.String())
+				res.decode(t, &out)
+				return out.Playback.ManifestURL
+			}
+			mine, other := manifest(victim.token), manifest(s.viewer.token)
+			require.NotEqual(t, mine, other, "each viewer's URL is their own")
+			segment := func(u string) string { return strings.TrimSuffix(u, "master.m3u8") + "720p/seg.ts" }
+			for _, u := range []string{mine, segment(mine), other} {
+				resp, body := s.get(t, u, nil)
+				require.Equal(t, http.StatusOK, resp.StatusCode, body)
+			}
+
+			res := s.do(t, s.admin.token, tt.revoke, map[string]any{"id": victim.id})
+			require.Empty(t, res.Errors, res.String())
+			require.Eventually(t, func() bool {
+				resp, _ := s.get(t, segment(mine), nil)
+				return resp.StatusCode == http.StatusForbidden
+			}, 10*time.Second, 10*time.Millisecond, "the victim's segments are refused once the event arrives")
+			resp, body := s.get(t, mine, nil)
+			assert.Equal(t, http.StatusForbidden, resp.StatusCode, body)
+			resp, body = s.get(t, segment(other), nil)
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "another viewer's URL still plays: %s", body)
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/dflix/dflix/bff/authn"
 	"github.com/dflix/dflix/bff/media"
 	"github.com/dflix/dflix/bff/progress"
 	"github.com/dflix/dflix/bff/upload"
@@ -74,7 +75,7 @@ func (g *mediaGateway) Playback(ctx context.Context, caller platform.Caller, vid
 	if err != nil {
 		return model.Playback{}, fmt.Errorf("bff: playback of video %s: %w", videoID, err)
 	}
-	url, exp := g.signer.PlaybackURL(videoID, m.ID, maxHeight, g.playbackTTL)
+	url, exp := g.signer.PlaybackURL(viewerOf(ctx, caller), videoID, m.ID, maxHeight, g.playbackTTL)
 	out := model.Playback{ManifestURL: url, ExpiresAt: exp}
 	for i, r := range m.Renditions {
 		if maxHeight <= 0 || r.Height <= maxHeight {
@@ -145,10 +146,21 @@ func (g *mediaGateway) Download(ctx context.Context, caller platform.Caller, vid
 			return model.Download{}, platform.Errorf(platform.KindForbidden, "your plan downloads up to %dp, not %s", maxHeight, r.Name)
 		}
 		filename := slug(v.Title) + "-" + r.Name
-		url, exp := g.signer.DownloadURL(videoID, m.ID, r.Name, filename, g.downloadTTL)
+		url, exp := g.signer.DownloadURL(viewerOf(ctx, caller), videoID, m.ID, r.Name, filename, g.downloadTTL)
 		return model.Download{URL: url, ExpiresAt: exp, Filename: filename + ".mp4", Size: r.DownloadSize}, nil
 	}
 	return model.Download{}, platform.Errorf(platform.KindInvalid, "video %s has no rendition %q (it has %s)", videoID, rendition, strings.Join(names, ", "))
+}
+
+// viewerOf names the caller in a media link, with the issue time of the
+// access token on this request, so that revoking that token also stops the
+// links it obtained.
+func viewerOf(ctx context.Context, caller platform.Caller) media.Viewer {
+	v := media.Viewer{UserID: caller.UserID}
+	if id, ok := authn.IdentityFrom(ctx); ok && id.Caller.UserID == caller.UserID {
+		v.IssuedAt = id.IssuedAt
+	}
+	return v
 }
 
 // readyMedia returns the video and its READY media.

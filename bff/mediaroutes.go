@@ -31,7 +31,7 @@ func (s *Server) routeMedia(mux *http.ServeMux) error {
 		playbackTTL: s.cfg.PlaybackTTL, downloadTTL: s.cfg.DownloadTTL}
 	uploadCORS := corsPolicy{methods: upload.AllowedMethods(), headers: upload.AllowedHeaders(), expose: upload.ExposedHeaders()}
 	mux.Handle("/uploads/", s.cors(uploadCORS, uploads))
-	mux.Handle("/media/", s.cors(mediaCORS, media.NewGateway(signer, s.deps.Blobs, s.deps.Logger.With("component", "media"))))
+	mux.Handle("/media/", s.cors(mediaCORS, media.NewGateway(signer, s.deps.Blobs, s.revocations, s.deps.Logger.With("component", "media"))))
 	return nil
 }
 

@@ -69,7 +69,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.deps.Catalog = s.cache
 	}
 	s.keys = authn.NewKeys(deps.Auth, deps.Clock, cfg.JWKSRefreshInterval, 0)
-	s.revocations = authn.NewRevocations(deps.Clock, revocationRetention, deps.Auth)
+	// Media links carry the issue time of the access token that obtained
+	// them and outlive it, so a revocation is kept as long as they live.
+	retain := max(revocationRetention, cfg.PlaybackTTL+time.Hour, cfg.DownloadTTL+time.Hour)
+	s.revocations = authn.NewRevocations(deps.Clock, retain, deps.Auth)
 	s.verifier = authn.NewVerifier(s.keys, s.revocations, deps.Clock, cfg.TokenSkew)
 	s.graphiql = graphiql.Page("/graphql", graphiqlAssets)
 	s.hub = progress.NewHub()
@@ -140,8 +143,9 @@ func (s *Server) Subscriptions() []platform.Subscription {
 const (
 	// jwksMaxAge is how long clients may cache the JWKS passthrough.
 	jwksMaxAge = 5 * time.Minute
-	// revocationRetention is how long a user's NotBefore is remembered:
-	// far longer than any access token lives (auth.AccessTokenTTL by
-	// default), so a revoked token always expires first.
+	// revocationRetention is how long a user's NotBefore is remembered, at
+	// least: far longer than any access token lives (auth.AccessTokenTTL by
+	// default), so a revoked token always expires first; longer still when
+	// media links live longer (Config.PlaybackTTL).
 	revocationRetention = 24 * time.Hour
 )

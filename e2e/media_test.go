@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -299,7 +300,9 @@ func checkDownload(t *testing.T, base string, viewer *client, video string) {
 }
 
 // TestPlaybackTokensAreBoundToTheirVideo: a signed URL of video A reaches
-// only A's media, however its path or token is bent.
+// only A's media, however its path or token is bent; it names the viewer
+// who asked, cannot be rewritten to name another, and stops working when
+// that viewer is deleted, while other viewers' URLs play on.
 func TestPlaybackTokensAreBoundToTheirVideo(t *testing.T) {
 	requireFFmpeg(t)
 	dir := t.TempDir()
@@ -327,10 +330,24 @@ func TestPlaybackTokensAreBoundToTheirVideo(t *testing.T) {
 	tokenA := strings.Split(a, "/")[2]
 	tokenB := strings.Split(b, "/")[2]
 	claimsB, sigA := strings.Split(tokenB, ".")[0], strings.Split(tokenA, ".")[1]
+
+	viewer := registerViewer(t, in.URL)
+	subscribeViewer(t, m.admin, viewer, 1080)
+	var who struct{ Me struct{ ID string } }
+	viewer.must(t, `{ me { id } }`, nil, &who)
+	var out struct{ Playback struct{ ManifestURL string } }
+	viewer.must(t, `query($id: ID!) { playback(videoId: $id) { manifestUrl } }`, map[string]any{"id": ids["320x240"]}, &out)
+	mine := out.Playback.ManifestURL
+	require.NotEqual(t, a, mine, "the viewer's URL is not the admin's")
+	var admin struct{ Me struct{ ID string } }
+	m.admin.must(t, `{ me { id } }`, nil, &admin)
+	asAdmin := renameSubject(t, mine, who.Me.ID, admin.Me.ID)
+
 	for name, url := range map[string]string{
-		"A's token, B's media by traversal": "/media/" + tokenA + "/..%2f..%2f" + media["480x270"] + "/hls/master.m3u8",
-		"A's token, encoded traversal":      "/media/" + tokenA + "/%2e%2e/%2e%2e/" + media["480x270"] + "/hls/master.m3u8",
-		"B's claims with A's signature":     "/media/" + claimsB + "." + sigA + "/master.m3u8",
+		"A's token, B's media by traversal":       "/media/" + tokenA + "/..%2f..%2f" + media["480x270"] + "/hls/master.m3u8",
+		"A's token, encoded traversal":            "/media/" + tokenA + "/%2e%2e/%2e%2e/" + media["480x270"] + "/hls/master.m3u8",
+		"B's claims with A's signature":           "/media/" + claimsB + "." + sigA + "/master.m3u8",
+		"the viewer's URL renamed to the admin's": asAdmin,
 	} {
 		code, body, _ := fetch(t, in.URL, url, nil)
 		assert.Contains(t, []int{http.StatusForbidden, http.StatusNotFound, http.StatusBadRequest}, code, "%s: %s", name, body)
@@ -339,6 +356,29 @@ func TestPlaybackTokensAreBoundToTheirVideo(t *testing.T) {
 	}
 	code, _, _ := fetch(t, in.URL, a, nil)
 	assert.Equal(t, http.StatusOK, code, "A's own URL works")
+	code, _, _ = fetch(t, in.URL, mine, nil)
+	require.Equal(t, http.StatusOK, code, "the viewer's own URL works")
+
+	m.admin.must(t, `mutation($id: ID!) { deleteUser(userId: $id) }`, map[string]any{"id": who.Me.ID}, nil)
+	require.Eventually(t, func() bool {
+		code, _, _ := fetch(t, in.URL, mine, nil)
+		return code == http.StatusForbidden
+	}, 10*time.Second, 20*time.Millisecond, "a deleted viewer's URL stops working")
+	code, _, _ = fetch(t, in.URL, a, nil)
+	assert.Equal(t, http.StatusOK, code, "the admin's URL still works")
+}
+
+// renameSubject rewrites the viewer ("s") a media URL's claims name, keeping
+// the signature.
+func renameSubject(t *testing.T, url, from, to string) string {
+	t.Helper()
+	tok := strings.Split(url, "/")[2]
+	payload, sig, _ := strings.Cut(tok, ".")
+	data, err := base64.RawURLEncoding.DecodeString(payload)
+	require.NoError(t, err)
+	require.Contains(t, string(data), `"s":"`+from+`"`, "the URL names its viewer")
+	bent := strings.Replace(string(data), `"s":"`+from+`"`, `"s":"`+to+`"`, 1)
+	return strings.Replace(url, tok, base64.RawURLEncoding.EncodeToString([]byte(bent))+"."+sig, 1)
 }
 
 // TestEncoderKilledMidJob: the process dies (kill -9) while a clip is

@@ -13,10 +13,19 @@
 //
 // The token is base64url(compact JSON claims) "." base64url(HMAC-SHA256),
 // the claims naming the video, the media (its content hash), the kind of
-// access (the HLS ladder, the still images, or one rendition's download) and
-// the expiry in Unix seconds. The HMAC key is 32 random bytes kept in the
-// BFF's State (LoadKey), created by the first replica and shared by all, so
-// a URL signed by one replica is served by any. Since the media id is in the
+// access (the HLS ladder, the still images, or one rendition's download),
+// the expiry in Unix seconds and, for playback and downloads, the viewer:
+// their user id and the issue time of the access token they asked with.
+// Changing any of these breaks the signature, so a link for one viewer or
+// video cannot be made into another's, and the gateway refuses a viewer's
+// links once Revocations says that access token was revoked (logout
+// everywhere, role change, deletion), checking in memory on every request.
+// A link is still a bearer capability until then: whoever holds it can
+// play, as HLS players fetch segments without credentials.
+//
+// The HMAC key is 32 random bytes kept in the BFF's State (LoadKey),
+// created by the first replica and shared by all, so a URL signed by one
+// replica is served by any. Since the media id is in the
 // signed claims and the path below the token cannot climb out of that
 // media's folder, a token for one video can never read another's files.
 //

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/dflix/dflix/services/platform"
 )
@@ -12,20 +13,31 @@ import (
 // Gateway serves media files under Prefix: "/media/<token>/<path>". It is
 // safe for concurrent use.
 type Gateway struct {
-	signer *Signer
-	blobs  platform.Blob
-	log    *slog.Logger
+	signer  *Signer
+	blobs   platform.Blob
+	revoked Revocations // nil: links die only by expiry
+	log     *slog.Logger
 }
 
 var _ http.Handler = (*Gateway)(nil)
 
-// NewGateway returns a gateway that checks tokens with signer and reads
-// files from blobs; a nil log discards.
-func NewGateway(signer *Signer, blobs platform.Blob, log *slog.Logger) *Gateway {
+// Revocations says whether a user's access tokens issued at issuedAt were
+// revoked since (authn.Revocations does). The gateway asks it on every
+// playlist and segment, so it must answer from memory, never by calling a
+// service.
+type Revocations interface {
+	Check(userID string, issuedAt time.Time) error
+}
+
+// NewGateway returns a gateway that checks tokens with signer, refuses the
+// playback and download links of viewers whose tokens revoked says were
+// revoked (nil checks none), and reads files from blobs; a nil log
+// discards.
+func NewGateway(signer *Signer, blobs platform.Blob, revoked Revocations, log *slog.Logger) *Gateway {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Gateway{signer: signer, blobs: blobs, log: log}
+	return &Gateway{signer: signer, blobs: blobs, revoked: revoked, log: log}
 }
 
 // object is the blob a request resolves to.
@@ -39,9 +51,9 @@ type object struct {
 }
 
 // ServeHTTP serves GET and HEAD (else 405) of "/media/<token>/<path>"
-// (mount it at Prefix, unstripped). A malformed, tampered or expired token,
-// or a path that tries to leave the media's folder, is 403; a missing file
-// 404. Files are served with range and conditional request support where
+// (mount it at Prefix, unstripped). A malformed, tampered, expired or
+// revoked token, or a path that tries to leave the media's folder, is 403;
+// a missing file 404. Files are served with range and conditional request support where
 // the blob store's reader can seek.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -73,6 +85,9 @@ func (g *Gateway) resolve(urlPath string) (object, error) {
 	if err != nil {
 		return object{}, err
 	}
+	if err := g.checkViewer(c); err != nil {
+		return object{}, err
+	}
 	if err := checkPath(rel); err != nil {
 		return object{}, err
 	}
@@ -101,6 +116,20 @@ func (g *Gateway) resolve(urlPath string) (object, error) {
 		return object{}, platform.E(platform.KindForbidden, "invalid media path", err)
 	}
 	return obj, nil
+}
+
+// checkViewer refuses the link of a viewer whose access token it was asked
+// with has been revoked since.
+//
+// Errors: KindForbidden.
+func (g *Gateway) checkViewer(c claims) error {
+	if g.revoked == nil || c.Subject == "" {
+		return nil
+	}
+	if err := g.revoked.Check(c.Subject, time.Unix(c.Issued, 0)); err != nil {
+		return platform.E(platform.KindForbidden, "media link revoked", err)
+	}
+	return nil
 }
 
 // checkPath accepts a clean relative path with no "." or ".." segment.

@@ -19,8 +19,8 @@ import (
 
 func TestGatewayServesFiles(t *testing.T) {
 	f := newFixture(t)
-	play, _ := f.signer.PlaybackURL("video-a", mediaA, 0, 10*time.Minute)
-	dl, _ := f.signer.DownloadURL("video-a", mediaA, "720p", "Amélie", time.Hour)
+	play, _ := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 10*time.Minute)
+	dl, _ := f.signer.DownloadURL(alice, "video-a", mediaA, "720p", "Amélie", time.Hour)
 	hls := "media/" + mediaA + "/hls/"
 	tests := []struct {
 		name        string
@@ -56,8 +56,8 @@ func TestGatewayServesFiles(t *testing.T) {
 
 func TestGatewayRefuses(t *testing.T) {
 	f := newFixture(t)
-	play, _ := f.signer.PlaybackURL("video-a", mediaA, 0, 10*time.Minute)
-	dl, _ := f.signer.DownloadURL("video-a", mediaA, "1080p", "x", time.Hour)
+	play, _ := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 10*time.Minute)
+	dl, _ := f.signer.DownloadURL(alice, "video-a", mediaA, "1080p", "x", time.Hour)
 	d := dir(play)
 	tests := []struct {
 		name   string
@@ -93,7 +93,7 @@ func TestGatewayRefuses(t *testing.T) {
 
 func TestGatewayServesRanges(t *testing.T) {
 	f := newFixture(t)
-	play, _ := f.signer.PlaybackURL("video-a", mediaA, 0, 10*time.Minute)
+	play, _ := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 10*time.Minute)
 	target := dir(play) + "720p/seg-00001.ts"
 	file := f.files["media/"+mediaA+"/hls/720p/seg-00001.ts"]
 	size := len(file)
@@ -162,8 +162,8 @@ func multipartBodies(t *testing.T, resp *http.Response) [][]byte {
 
 func TestGatewayCaching(t *testing.T) {
 	f := newFixture(t)
-	short, _ := f.signer.PlaybackURL("video-a", mediaA, 0, 10*time.Minute)
-	long, _ := f.signer.PlaybackURL("video-a", mediaA, 0, 72*time.Hour)
+	short, _ := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 10*time.Minute)
+	long, _ := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 72*time.Hour)
 
 	resp := get(f.gw, http.MethodGet, short, nil)
 	assert.Equal(t, "private, max-age=600", resp.Header.Get("Cache-Control"))
@@ -193,8 +193,8 @@ func (s streamOnly) Open(ctx context.Context, key string) (io.ReadCloser, error)
 
 func TestGatewayStreamsWhatCannotSeek(t *testing.T) {
 	f := newFixture(t)
-	gw := media.NewGateway(f.signer, streamOnly{f.blobs}, nil)
-	play, _ := f.signer.PlaybackURL("video-a", mediaA, 0, 10*time.Minute)
+	gw := media.NewGateway(f.signer, streamOnly{f.blobs}, nil, nil)
+	play, _ := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 10*time.Minute)
 	target := dir(play) + "720p/seg-00001.ts"
 	file := f.files["media/"+mediaA+"/hls/720p/seg-00001.ts"]
 

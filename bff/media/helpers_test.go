@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dflix/dflix/bff/authn"
 	"github.com/dflix/dflix/bff/media"
 	"github.com/dflix/dflix/services/platform/embedded"
 	"github.com/dflix/dflix/services/platform/platformtest"
@@ -23,6 +24,10 @@ const (
 	mediaA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	mediaB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 )
+
+// alice is the viewer the fixture's links are for; her access token was
+// issued a minute before the fixture's clock starts.
+var alice = media.Viewer{UserID: "user-alice", IssuedAt: time.Date(2030, 5, 6, 10, 19, 30, 0, time.UTC)}
 
 // testClock is a clock that tests move by hand.
 type testClock struct{ now atomic.Int64 }
@@ -44,7 +49,9 @@ type fixture struct {
 	clock  *testClock
 	signer *media.Signer
 	gw     *media.Gateway
-	files  map[string][]byte // blob key -> bytes
+	// revoked is the BFF's own revocation list, which the gateway consults.
+	revoked *authn.Revocations
+	files   map[string][]byte // blob key -> bytes
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -55,7 +62,8 @@ func newFixture(t *testing.T) *fixture {
 	signer, err := media.NewSigner(bytes.Repeat([]byte{7}, media.KeySize), clock.Now)
 	require.NoError(t, err)
 	f := &fixture{t: t, blobs: blobs, clock: clock, signer: signer, files: map[string][]byte{}}
-	f.gw = media.NewGateway(signer, blobs, nil)
+	f.revoked = authn.NewRevocations(clock.Now, 24*time.Hour, nil)
+	f.gw = media.NewGateway(signer, blobs, f.revoked, nil)
 	for i, m := range []string{mediaA, mediaB} {
 		seed := uint64(i + 1)
 		f.put("media/"+m+"/source", platformtest.RandomBytes(5_000, seed))

@@ -50,8 +50,8 @@ func TestLoadKeyIsSharedByReplicas(t *testing.T) {
 	require.NoError(t, err)
 	two, err := media.NewSigner(keys[2], f.clock.Now)
 	require.NoError(t, err)
-	url, _ := one.PlaybackURL("video-a", mediaA, 0, 0x7fffffff)
-	resp := get(media.NewGateway(two, f.blobs, nil), http.MethodGet, url, nil)
+	url, _ := one.PlaybackURL(alice, "video-a", mediaA, 0, 0x7fffffff)
+	resp := get(media.NewGateway(two, f.blobs, nil, nil), http.MethodGet, url, nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }
 

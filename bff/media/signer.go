@@ -36,13 +36,32 @@ func NewSigner(key []byte, clock platform.Clock) (*Signer, error) {
 	return &Signer{key: append([]byte(nil), key...), clock: clock}, nil
 }
 
+// Viewer is whom a playback or download URL is for: the signed-in user
+// and the issue time of the access token they asked with. The gateway
+// refuses the URL once the user's tokens issued by then are revoked
+// (logout everywhere, role change, deletion).
+type Viewer struct {
+	UserID   string
+	IssuedAt time.Time
+}
+
+// viewerClaims returns c naming v; a zero IssuedAt counts as now.
+func (s *Signer) viewerClaims(v Viewer, c claims) claims {
+	issued := v.IssuedAt
+	if issued.IsZero() {
+		issued = s.clock()
+	}
+	c.Subject, c.Issued = v.UserID, issued.Unix()
+	return c
+}
+
 // PlaybackURL returns the root-relative URL of the media's HLS master
-// playlist, "/media/<token>/master.m3u8", valid for ttl; the playlists and
-// segments it refers to are served under the same token. A positive
-// maxHeight limits it to the renditions at or below that height.
-func (s *Signer) PlaybackURL(videoID, mediaID string, maxHeight int, ttl time.Duration) (string, time.Time) {
+// playlist for viewer, "/media/<token>/master.m3u8", valid for ttl; the
+// playlists and segments it refers to are served under the same token. A
+// positive maxHeight limits it to the renditions at or below that height.
+func (s *Signer) PlaybackURL(viewer Viewer, videoID, mediaID string, maxHeight int, ttl time.Duration) (string, time.Time) {
 	exp := expiry(s.clock().Add(ttl))
-	token := sign(s.key, claims{Video: videoID, Media: mediaID, Kind: KindHLS, MaxHeight: max(maxHeight, 0), Expires: exp.Unix()})
+	token := sign(s.key, s.viewerClaims(viewer, claims{Video: videoID, Media: mediaID, Kind: KindHLS, MaxHeight: max(maxHeight, 0), Expires: exp.Unix()}))
 	return Prefix + token + "/master.m3u8", exp
 }
 
@@ -62,13 +81,13 @@ func (s *Signer) PosterURL(videoID, mediaID string) (string, time.Time) {
 	return Prefix + token + "/poster.jpg", exp
 }
 
-// DownloadURL returns the root-relative URL of one rendition's whole MP4,
-// "/media/<token>/<filename>.mp4", valid for ttl. filename (path and
-// control characters removed, ".mp4" added if missing) is what the browser
-// saves the file as.
-func (s *Signer) DownloadURL(videoID, mediaID, rendition, filename string, ttl time.Duration) (string, time.Time) {
+// DownloadURL returns the root-relative URL of one rendition's whole MP4
+// for viewer, "/media/<token>/<filename>.mp4", valid for ttl. filename
+// (path and control characters removed, ".mp4" added if missing) is what
+// the browser saves the file as.
+func (s *Signer) DownloadURL(viewer Viewer, videoID, mediaID, rendition, filename string, ttl time.Duration) (string, time.Time) {
 	exp := expiry(s.clock().Add(ttl))
-	token := sign(s.key, claims{Video: videoID, Media: mediaID, Kind: KindDownload, Rendition: rendition, Expires: exp.Unix()})
+	token := sign(s.key, s.viewerClaims(viewer, claims{Video: videoID, Media: mediaID, Kind: KindDownload, Rendition: rendition, Expires: exp.Unix()}))
 	return Prefix + token + "/" + url.PathEscape(downloadName(filename, rendition)), exp
 }
 

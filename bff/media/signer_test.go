@@ -17,17 +17,17 @@ func TestURLsHaveTheirShape(t *testing.T) {
 	f := newFixture(t)
 	tokenPattern := `[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}`
 
-	url, exp := f.signer.PlaybackURL("video-a", mediaA, 0, 90*time.Second+time.Millisecond)
+	url, exp := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 90*time.Second+time.Millisecond)
 	assert.Regexp(t, `^/media/`+tokenPattern+`/master\.m3u8$`, url)
 	assert.Equal(t, f.clock.Now().Add(91*time.Second), exp, "rounded up to a whole second")
 
-	url, exp = f.signer.DownloadURL("video-a", mediaA, "720p", "My Movie", time.Hour)
+	url, exp = f.signer.DownloadURL(alice, "video-a", mediaA, "720p", "My Movie", time.Hour)
 	assert.Regexp(t, `^/media/`+tokenPattern+`/My%20Movie\.mp4$`, url)
 	assert.Equal(t, f.clock.Now().Add(time.Hour), exp)
 
-	url, _ = f.signer.DownloadURL("video-a", mediaA, "720p", "../etc/passwd.mp4", time.Hour)
+	url, _ = f.signer.DownloadURL(alice, "video-a", mediaA, "720p", "../etc/passwd.mp4", time.Hour)
 	assert.True(t, strings.HasSuffix(url, "/.._etc_passwd.mp4"), url)
-	url, _ = f.signer.DownloadURL("video-a", mediaA, "720p", " ", time.Hour)
+	url, _ = f.signer.DownloadURL(alice, "video-a", mediaA, "720p", " ", time.Hour)
 	assert.True(t, strings.HasSuffix(url, "/video-720p.mp4"), url)
 }
 
@@ -58,17 +58,17 @@ func TestPosterURLIsStableForAnHour(t *testing.T) {
 
 func TestTokensAreChecked(t *testing.T) {
 	f := newFixture(t)
-	play, _ := f.signer.PlaybackURL("video-a", mediaA, 0, 10*time.Minute)
+	play, _ := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 10*time.Minute)
 	poster, _ := f.signer.PosterURL("video-a", mediaA)
 	tok := token(play)
 	claims, sig, _ := strings.Cut(tok, ".")
-	playB, _ := f.signer.PlaybackURL("video-b", mediaB, 0, 10*time.Minute)
+	playB, _ := f.signer.PlaybackURL(alice, "video-b", mediaB, 0, 10*time.Minute)
 	claimsB, _, _ := strings.Cut(token(playB), ".")
 	otherKey, err := media.NewSigner(bytes.Repeat([]byte{9}, media.KeySize), f.clock.Now)
 	require.NoError(t, err)
-	forged, _ := otherKey.PlaybackURL("video-a", mediaA, 0, 10*time.Minute)
-	badMedia, _ := f.signer.PlaybackURL("video-a", "../"+mediaB, 0, 10*time.Minute)
-	badRendition, _ := f.signer.DownloadURL("video-a", mediaA, "../hls/master", "x", 10*time.Minute)
+	forged, _ := otherKey.PlaybackURL(alice, "video-a", mediaA, 0, 10*time.Minute)
+	badMedia, _ := f.signer.PlaybackURL(alice, "video-a", "../"+mediaB, 0, 10*time.Minute)
+	badRendition, _ := f.signer.DownloadURL(alice, "video-a", mediaA, "../hls/master", "x", 10*time.Minute)
 
 	tests := []struct {
 		name   string

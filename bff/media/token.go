@@ -38,12 +38,22 @@ func validName(s string) bool {
 	})
 }
 
+// maxSubject bounds the user id a token names: it is only compared, never
+// part of a path, so any id an issuer may use fits.
+const maxSubject = 256
+
 // claims are what a token asserts.
 type claims struct {
 	Video     string `json:"v"`
 	Media     string `json:"m"`
 	Kind      string `json:"k"`
 	Rendition string `json:"r,omitempty"`
+	// Subject and Issued bind an hls or dl token to the viewer who asked for
+	// it: their user id and the issue time (Unix seconds) of the access
+	// token they asked with, so the link dies when that token is revoked.
+	// Poster tokens, shown to anyone browsing, name nobody.
+	Subject string `json:"s,omitempty"`
+	Issued  int64  `json:"i,omitempty"`
 	// MaxHeight, when set, limits an hls token to the renditions at or
 	// below that height (the viewer's plan): the master playlist lists no
 	// others and their files are refused.
@@ -107,6 +117,8 @@ func (c claims) check() error {
 		return fmt.Errorf("bad rendition %q", c.Rendition)
 	case c.Kind != KindHLS && c.Kind != KindDownload && c.Kind != KindPoster:
 		return fmt.Errorf("bad kind %q", c.Kind)
+	case c.Kind != KindPoster && (c.Subject == "" || len(c.Subject) > maxSubject):
+		return fmt.Errorf("%s token without a valid subject", c.Kind)
 	}
 	return nil
 }
