@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -95,6 +97,15 @@ func TestDaprAcknowledgedWritesSurviveKill9(t *testing.T) {
 	require.Eventually(t, func() bool { return platformReady(admin) }, time.Minute, 500*time.Millisecond)
 	a := verify(t, bffURL, led)
 	mode := "dapr " + durabilitySet
+	approved := 0
+	a.dups["charges"] = 0 // checked in this mode only: the gateway's records are in PostgreSQL
+	for user, n := range gatewayCharges(t) {
+		approved += n
+		if n > 1 {
+			a.dup("charges", "viewer %s charged %d times for a first period", user, n)
+		}
+	}
+	t.Logf("figure: %s: approved first charges at the gateway: %d, PAID invoices: %d (a charge without its invoice is a subscribe still in flight)", mode, approved, a.paid)
 	names := slices.Sorted(maps.Keys(kills))
 	parts := make([]string, len(names))
 	for i, n := range names {
@@ -147,6 +158,34 @@ func kill(t *testing.T, root string, v victim, when string) {
 	}
 	require.Eventually(t, v.back, 2*time.Minute, 100*time.Millisecond, "%s serves again", v.name)
 	t.Logf("%s: kill -9 %s (pid %d); back after %s", when, v.name, pid, time.Since(began).Round(100*time.Millisecond))
+}
+
+// gatewayCharges counts the sandbox gateway's approved first charges
+// ("subscribe:<user>:<attempt>" keys) by viewer, from its records in the
+// subscription app's PostgreSQL table: the gateway lists charges only by
+// card token, and every Subscribe call tokenizes the card anew.
+func gatewayCharges(t *testing.T) map[string]int {
+	t.Helper()
+	out, err := exec.Command("psql", "-h", "127.0.0.1", "-p", "15432", "-U", "postgres", "-d", "dflix", "-tA", "-F", "\t", "-c",
+		`SELECT key, value #>> '{}' FROM subscription_state WHERE key LIKE 'subscription||sandbox/charge/subscribe:%'`).Output()
+	require.NoError(t, err)
+	counts := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		key, value, ok := strings.Cut(line, "\t")
+		if !ok {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(value) // a binary value, as dflix's adapter stores it
+		if err != nil {
+			raw = []byte(value)
+		}
+		var rec struct{ Charge struct{ Approved bool } }
+		require.NoError(t, json.Unmarshal(raw, &rec), "charge record %s", key)
+		if rec.Charge.Approved {
+			counts[strings.Split(key, ":")[1]]++
+		}
+	}
+	return counts
 }
 
 func healthy(url string) bool {

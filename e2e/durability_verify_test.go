@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -18,8 +19,9 @@ type audit struct {
 	mu      sync.Mutex
 	found   map[string]int
 	missing []string
-	dups    map[string]int // by what was duplicated: accounts, videos, tags, invoices, history
+	dups    map[string]int // by what was duplicated: accounts, videos, tags, invoices, history, charges
 	notes   []string       // what each duplicate was
+	paid    int            // PAID invoices found
 }
 
 func (a *audit) ok(kind string, n int) { a.mu.Lock(); a.found[kind] += n; a.mu.Unlock() }
@@ -189,6 +191,9 @@ func verifySubscription(a *audit, acc *account, st viewerState) {
 			paid++
 		}
 	}
+	a.mu.Lock()
+	a.paid += paid
+	a.mu.Unlock()
 	ms, sub := st.MySubscription, acc.sub
 	want := 0
 	if ms != nil {
@@ -315,8 +320,15 @@ func (a *audit) report(t *testing.T, mode string, led *ledger) {
 	t.Logf("figure: %s: mutations acknowledged: %s", mode, byKind(led.acked))
 	t.Logf("figure: %s: attempts in flight (outcome unknown, sent again): %s; createVideo attempts that may have made a video: %d", mode, byKind(led.inFlight), led.createsInFlight)
 	t.Logf("figure: %s: mutations acknowledged and found after kills: %d of %d", mode, total(a.found), total(led.acked))
-	t.Logf("figure: %s: duplicate effects found: %d (accounts %d, videos %d, tags %d, invoices %d, history %d)", mode,
-		total(a.dups), a.dups["accounts"], a.dups["videos"], a.dups["tags"], a.dups["invoices"], a.dups["history"])
+	kinds := []string{"accounts", "videos", "tags", "invoices", "history"}
+	if _, ok := a.dups["charges"]; ok {
+		kinds = append(kinds, "charges")
+	}
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s %d", k, a.dups[k])
+	}
+	t.Logf("figure: %s: duplicate effects found: %d (%s)", mode, total(a.dups), strings.Join(parts, ", "))
 	assert.Empty(t, a.missing, "acknowledged writes not found after the kills")
 	assert.Empty(t, a.notes, "effects applied twice")
 	assert.Equal(t, byKind(led.acked), byKind(a.found), "acknowledged and found, by kind")
