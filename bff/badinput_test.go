@@ -162,7 +162,8 @@ func badCases() []badCase {
 		{"viewer lists users", asViewer, `{ users { totalCount } }`, noVars, bff.CodeForbidden, ""},
 		// Limits.
 		{"over the complexity limit", asNobody, `{ videos(first: 100) { edges { node { categories { id name } genres { id name } cast { id name } } } } }`, noVars, bff.CodeComplexityLimit, ""},
-		{"mutations over the complexity limit", asAdmin, "mutation { " + aliased(501, `createGenre(name: "Bulk") { id }`) + "}", noVars, bff.CodeComplexityLimit, ""},
+		{"mutation over the complexity limit", asAdmin, `mutation { createGenre(name: "Bulk") { videos(first: 100) { edges { node { categories { id name } genres { id name } } } } } }`, noVars, bff.CodeComplexityLimit, ""},
+		{"mutations over the alias limit", asAdmin, "mutation { " + aliased(101, `createGenre(name: "Bulk") { id }`) + "}", noVars, bff.CodeAliasLimit, ""},
 		{"over the depth limit", asNobody, "{ " + nested(3, "id") + " }", noVars, bff.CodeDepthLimit, ""},
 		{"mutation over the depth limit", asAdmin, `mutation($id: ID!) { updateVideo(id: $id, input: {title: "Deep"}) { ` + nested(3, "id") + ` } }`, video, bff.CodeDepthLimit, ""},
 	}

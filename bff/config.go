@@ -20,8 +20,22 @@ const (
 	DefaultMaxBodyBytes    = 1 << 20
 	DefaultPlaybackTTL     = 4 * time.Hour
 	DefaultDownloadTTL     = 15 * time.Minute
-	// parserTokenLimit bounds the size of a GraphQL document.
+	// parserTokenLimit bounds the size of a GraphQL document
+	// (TOKEN_LIMIT_EXCEEDED): a 1 MiB body could otherwise hold some
+	// 200,000 tokens for the parser and validator to walk.
 	parserTokenLimit = 15000
+)
+
+// Defaults of the alias limits.
+const (
+	// DefaultAliasLimit allows far more aliases than any screen of the web
+	// app uses (none today), yet stops one request from fanning out into
+	// thousands of resolver calls.
+	DefaultAliasLimit = 100
+	// DefaultCostlyFieldLimit lets a client batch a few sign-ins (a test
+	// tool, an admin script) but caps the argon2id work one request can
+	// ask for at a few hashes.
+	DefaultCostlyFieldLimit = 5
 )
 
 // Config tunes the server. Zero values take the defaults above, except
@@ -33,6 +47,14 @@ type Config struct {
 	ComplexityLimit int
 	// DepthLimit rejects operations nested deeper (DEPTH_LIMIT_EXCEEDED).
 	DepthLimit int
+	// AliasLimit rejects operations with more aliased fields, fragments
+	// counted each time they are spread (ALIAS_LIMIT_EXCEEDED).
+	AliasLimit int
+	// CostlyFieldLimit rejects mutations that run login, register,
+	// refreshToken, changePassword or subscribe under more aliases
+	// (ALIAS_LIMIT_EXCEEDED): each run hashes a password or charges a card,
+	// at a cost of 2 that complexity barely sees.
+	CostlyFieldLimit int
 	// Introspection allows __schema and __type queries and serves GraphiQL.
 	// When false, validation errors also stop suggesting field names.
 	Introspection bool
@@ -88,6 +110,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DepthLimit <= 0 {
 		c.DepthLimit = DefaultDepthLimit
+	}
+	if c.AliasLimit <= 0 {
+		c.AliasLimit = DefaultAliasLimit
+	}
+	if c.CostlyFieldLimit <= 0 {
+		c.CostlyFieldLimit = DefaultCostlyFieldLimit
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

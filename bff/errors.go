@@ -31,6 +31,13 @@ const (
 	CodeBadRequest      = "BAD_REQUEST"
 	CodeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
 	CodeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
+	// CodeAliasLimit: too many aliased fields, or a costly mutation (login,
+	// register, ...) run under too many aliases (Config.AliasLimit,
+	// Config.CostlyFieldLimit).
+	CodeAliasLimit = "ALIAS_LIMIT_EXCEEDED"
+	// CodeTokenLimit refines GRAPHQL_PARSE_FAILED: the document has more
+	// tokens than the parser reads.
+	CodeTokenLimit = "TOKEN_LIMIT_EXCEEDED"
 	// CodeMediaNotReady refines CONFLICT: the video has no READY media to
 	// play or download yet.
 	CodeMediaNotReady = "MEDIA_NOT_READY"
@@ -74,6 +81,9 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		if code == errcode.ValidationFailed && isVariablePath(gqlErr.Path) {
 			return withCode(gqlErr, gqlErr.Message, CodeBadUserInput)
 		}
+		if code == errcode.ParseFailed && gqlErr.Message == tokenLimitMessage {
+			return withCode(gqlErr, gqlErr.Message, CodeTokenLimit)
+		}
 		return gqlErr
 	}
 	var perr *platform.Error
@@ -82,7 +92,7 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 	case gqlErr.Err == nil && len(gqlErr.Path) == 0:
 		// A request gqlgen could not read (body, transport): the message
 		// describes the client's own input.
-		return withCode(gqlErr, gqlErr.Message, CodeBadRequest)
+		return withCode(gqlErr, transportMessage(gqlErr.Message), CodeBadRequest)
 	}
 	kind := platform.KindOf(err)
 	if kind == platform.KindInternal {

@@ -46,7 +46,8 @@ func (s *Server) newGraphQL() *handler.Server {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	queries := lru.New[*ast.QueryDocument](queryCacheSize)
+	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(parserTokenLimit)
 	srv.SetErrorPresenter(s.presenter.present)
 	srv.SetRecoverFunc(s.presenter.recoverPanic)
@@ -55,8 +56,11 @@ func (s *Server) newGraphQL() *handler.Server {
 	} else {
 		srv.Use(introspectionOff{})
 		srv.SetDisableSuggestion(true)
+		srv.SetValidationRulesFn(quietRules)
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](apqCacheSize)})
+	// After the persisted queries, which fill in the query it checks.
+	srv.Use(aliasLimit{maxAliases: s.cfg.AliasLimit, maxCostly: s.cfg.CostlyFieldLimit, accepted: queries})
 	srv.Use(depthLimit{max: s.cfg.DepthLimit})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.ComplexityLimit))
 	srv.AroundOperations(s.aroundOperation)
@@ -150,6 +154,9 @@ func (s *Server) graphqlHandler(gql http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		if refuseBatch(w, r) {
+			return
+		}
 		authed.ServeHTTP(w, r)
 	})
 }

@@ -2,11 +2,14 @@ package bff
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // introspectionOff refuses, as GRAPHQL_VALIDATION_FAILED, operations that
@@ -55,4 +58,21 @@ func selectsIntrospection(set ast.SelectionSet, seen map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// quietRules are GraphQL's validation rules without the "Did you mean"
+// suggestions of unknown arguments, types and enum values, which would
+// spell out the schema that turning introspection off hides. (gqlgen's
+// SetDisableSuggestion covers only unknown fields and scalar leaves.)
+func quietRules() *rules.Rules {
+	r := rules.NewDefaultRules()
+	for _, quiet := range []core.Rule{
+		rules.KnownArgumentNamesRuleWithoutSuggestions,
+		rules.KnownTypeNamesRuleWithoutSuggestions,
+		rules.ValuesOfCorrectTypeRuleWithoutSuggestions,
+	} {
+		r.RemoveRule(strings.TrimSuffix(quiet.Name, "WithoutSuggestions"))
+		r.AddRule(quiet.Name, quiet.RuleFunc)
+	}
+	return r
 }
