@@ -2,9 +2,12 @@ package bff_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket/wsjson"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -181,11 +184,14 @@ func authzCases() []authzCase {
 		{"Mutation.deactivatePlan", `mutation($id: ID!) { deactivatePlan(id: $id) { id active } }`,
 			idVar(func(s *stack) string { return s.newPlan("Plan to deactivate", 720, 1) }), adminsOnly},
 		{"Mutation.createUpload", `mutation($id: ID!) { createUpload(videoId: $id, filename: "movie.mp4", size: 1000) { id url expiresAt } }`, fixtureVideo, adminsOnly},
+
+		// Subscriptions run over the websocket.
+		{"Subscription.encodingProgress", `subscription($id: ID!) { encodingProgress(videoId: $id) { videoId mediaId status percent } }`, fixtureVideo, adminsOnly},
 	}
 }
 
-// TestAuthorizationTable runs every Query and Mutation field as an
-// anonymous caller, a viewer and an admin over the real services, and
+// TestAuthorizationTable runs every Query, Mutation and Subscription field
+// as an anonymous caller, a viewer and an admin over the real services, and
 // checks the outcome: success or the exact extensions.code.
 func TestAuthorizationTable(t *testing.T) {
 	s := newStack(t, stackOptions{serveTCP: true})
@@ -196,7 +202,12 @@ func TestAuthorizationTable(t *testing.T) {
 				if tc.setup != nil {
 					token, vars = tc.setup(t, s, role)
 				}
-				res := s.do(t, token, tc.query, vars)
+				var res gqlResult
+				if strings.HasPrefix(tc.field, "Subscription.") {
+					res = s.subscribeOnce(t, token, tc.query, vars)
+				} else {
+					res = s.do(t, token, tc.query, vars)
+				}
 				want := tc.want[role]
 				require.Equal(t, want, res.code(), res.String())
 				field := tc.field[strings.IndexByte(tc.field, '.')+1:]
@@ -218,15 +229,20 @@ func orNull(raw []byte) string {
 	return string(raw)
 }
 
-// TestAuthorizationTableCoversSchema fails when a Query or Mutation field
-// has no row in the authorization table (or a row names no field).
+// TestAuthorizationTableCoversSchema fails when a Query, Mutation or
+// Subscription field has no row in the authorization table (or a row names
+// no field).
 func TestAuthorizationTableCoversSchema(t *testing.T) {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	inSchema := map[string]bool{}
 	for _, def := range []struct {
 		name   string
 		fields []string
-	}{{"Query", fieldNames(schema.Query.Fields)}, {"Mutation", fieldNames(schema.Mutation.Fields)}} {
+	}{
+		{"Query", fieldNames(schema.Query.Fields)},
+		{"Mutation", fieldNames(schema.Mutation.Fields)},
+		{"Subscription", fieldNames(schema.Subscription.Fields)},
+	} {
 		for _, f := range def.fields {
 			inSchema[def.name+"."+f] = true
 		}
@@ -255,4 +271,34 @@ func fieldNames(list ast.FieldList) []string {
 		}
 	}
 	return names
+}
+
+// subscribeOnce runs a subscription over the websocket (anonymous without
+// a token) and returns its first result: the first event, or the error
+// that refused it.
+func (s *stack) subscribeOnce(t *testing.T, token, query string, vars map[string]any) gqlResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := dialGraphQL(t, s, "")
+	require.NoError(t, err)
+	defer c.CloseNow()
+	init := map[string]any{}
+	if token != "" {
+		init["Authorization"] = "Bearer " + token
+	}
+	require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": init}))
+	require.Equal(t, "connection_ack", read(t, ctx, c).Type)
+	require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{"query": query, "variables": vars}}))
+	m := read(t, ctx, c)
+	var res gqlResult
+	switch m.Type {
+	case "next":
+		require.NoError(t, json.Unmarshal(m.Payload, &res))
+	case "error":
+		require.NoError(t, json.Unmarshal(m.Payload, &res.Errors))
+	default:
+		t.Fatalf("unexpected %s message: %s", m.Type, m.Payload)
+	}
+	return res
 }
