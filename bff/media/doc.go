@@ -18,8 +18,9 @@
 // their user id and the issue time of the access token they asked with.
 // Changing any of these breaks the signature, so a link for one viewer or
 // video cannot be made into another's, and the gateway refuses a viewer's
-// links once Revocations says that access token was revoked (logout
-// everywhere, role change, deletion), checking in memory on every request.
+// links once Revocations says that access token was revoked (password
+// change, refresh-token reuse, role change, deletion), checking in memory
+// on every request.
 // A link is still a bearer capability until then: whoever holds it can
 // play, as HLS players fetch segments without credentials.
 //

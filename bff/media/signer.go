@@ -39,7 +39,7 @@ func NewSigner(key []byte, clock platform.Clock) (*Signer, error) {
 // Viewer is whom a playback or download URL is for: the signed-in user
 // and the issue time of the access token they asked with. The gateway
 // refuses the URL once the user's tokens issued by then are revoked
-// (logout everywhere, role change, deletion).
+// (password change, refresh-token reuse, role change, deletion).
 type Viewer struct {
 	UserID   string
 	IssuedAt time.Time

@@ -69,7 +69,7 @@ func TestTokensAreBoundToTheirViewer(t *testing.T) {
 }
 
 // TestRevocationStopsAViewersLinks: once a viewer's access tokens are
-// revoked (logout everywhere, role change) or the user is deleted, the
+// revoked (password change, role change, ...) or the user is deleted, the
 // playback and download links obtained with them stop working, down to
 // the segments, while other viewers' links, the posters and the viewer's
 // links from a newer sign-in keep working.
