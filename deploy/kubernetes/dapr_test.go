@@ -155,8 +155,9 @@ type subscription struct {
 }
 
 // daprAnnotations are the pod annotations daprd 1.14's sidecar injector
-// reads (github.com/dapr/dapr pkg/injector/annotations): any other dapr.io/
-// key is a typo the injector ignores without a word.
+// reads (github.com/dapr/dapr pkg/injector/annotations), less the ones it
+// deprecates (app-ssl, http-max-request-size, http-read-buffer-size): any
+// other dapr.io/ key is a typo the injector ignores without a word.
 var daprAnnotations = map[string]bool{
 	"dapr.io/enabled": true, "dapr.io/app-port": true, "dapr.io/config": true,
 	"dapr.io/app-protocol": true, "dapr.io/app-id": true, "dapr.io/enable-profiling": true,
