@@ -94,7 +94,11 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	return serve(ctx, cfg, log, srv, func(addr string) {
 		log.Info("listening", "addr", addr, "target", cfg.Target, "data_dir", cfg.DataDir)
 		fmt.Fprintf(stdout, "dflix ready at %s\n", publicURL(addr))
-		fmt.Fprintf(stdout, "  GraphQL and GraphiQL: %s/graphql\n", publicURL(addr))
+		if cfg.Introspection {
+			fmt.Fprintf(stdout, "  GraphQL and GraphiQL: %s/graphql\n", publicURL(addr))
+		} else {
+			fmt.Fprintf(stdout, "  GraphQL: %s/graphql\n", publicURL(addr))
+		}
 		if cfg.SeedDemo && cfg.DemoMedia {
 			relays.Go(func() { seedDemoMedia(relayCtx, cfg, log, publicURL(addr)) })
 		}

@@ -106,7 +106,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.LogFormat, "log-format", env("DFLIX_LOG_FORMAT", "json"), "json|text")
 	level := fs.String("log-level", env("DFLIX_LOG_LEVEL", "info"), "debug|info|warn|error")
 	fs.BoolVar(&c.SeedDemo, "seed-demo", envBool("DFLIX_SEED_DEMO", false), "load the demo catalog (idempotent)")
-	fs.BoolVar(&c.Introspection, "introspection", envBool("DFLIX_INTROSPECTION", true), "allow GraphQL introspection and field suggestions")
+	fs.BoolVar(&c.Introspection, "introspection", envBool("DFLIX_INTROSPECTION", false), "allow GraphQL introspection, field suggestions and GraphiQL (development; off by default)")
 	fs.IntVar(&c.ComplexityMax, "complexity-limit", envInt("DFLIX_COMPLEXITY_LIMIT", 1000), "maximum GraphQL query complexity")
 	fs.IntVar(&c.DepthMax, "depth-limit", envInt("DFLIX_DEPTH_LIMIT", 12), "maximum GraphQL query depth")
 	argonMiB := fs.Int("argon2-memory-mib", envInt("DFLIX_ARGON2_MEMORY_MIB", 19), "argon2id memory per password hash")

@@ -28,7 +28,7 @@ func TestParseConfig(t *testing.T) {
 			assert.Equal(t, "json", c.LogFormat)
 			assert.Equal(t, slog.LevelInfo, c.LogLevel)
 			assert.Equal(t, uint32(19*1024), c.ArgonMemoryKiB)
-			assert.True(t, c.Introspection)
+			assert.False(t, c.Introspection, "introspection is off outside development")
 			assert.Equal(t, 30*time.Second, c.CacheTTL)
 			assert.Equal(t, 10, c.LoginLimitAccount)
 			assert.Equal(t, 50, c.LoginLimitIP)
