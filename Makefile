@@ -10,7 +10,7 @@ DEMO_ADMIN_EMAIL    ?= admin@dflix.local
 DEMO_ADMIN_PASSWORD ?= dflix-demo-admin
 GOTEST_FLAGS ?= -count=1 -timeout=30m
 
-.PHONY: all build run test test-deps vet fmt-check generate generate-check bench bench-quick bench-go soak clean web
+.PHONY: all build run test test-deps vet fmt-check generate generate-check bench bench-quick bench-go soak fuzz clean web
 
 # The React app (web/) is built by Vite into web/dist, which the binary
 # embeds (web/embed.go) and serves at "/". WEB_DIST is rebuilt only when the
@@ -51,8 +51,19 @@ run: build
 test: $(WEB_DIST) vet fmt-check generate-check test-deps
 	@status=0; export DFLIX_DAPRD="$$(scripts/daprd.sh)"; \
 	$(GO) test -race $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v /e2e) || status=$$?; \
+	FUZZTIME=$(CI_FUZZTIME) scripts/fuzz.sh || status=$$?; \
 	$(GO) test -race $(GOTEST_FLAGS) ./e2e/... || status=$$?; \
 	scripts/infra.sh down all >/dev/null || true; exit $$status
+
+# make fuzz runs every fuzz target (fuzz_test.go files) for FUZZTIME each,
+# one at a time, and prints execs per target (docs/security-fuzzing.md);
+# make test runs them for CI_FUZZTIME each after the unit tests, which
+# already ran their seed corpora.
+FUZZTIME    ?= 60s
+CI_FUZZTIME ?= 3s
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 test-deps:
 	@scripts/daprd.sh >/dev/null
