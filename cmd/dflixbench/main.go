@@ -10,6 +10,9 @@
 // sidecars, nginx, PostgreSQL), so a figure "per 1,000 requests" counts the
 // whole platform, not only the process in front. The load driver runs on
 // the same cores as what it measures, on both sides alike.
+//
+// `dflixbench soak` (soak.go, `make soak`) is a separate run: simulated
+// viewers on each mode for minutes, judged on errors and memory.
 package main
 
 import (

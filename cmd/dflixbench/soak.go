@@ -55,15 +55,19 @@ type SoakResults struct {
 // soakModes are the modes a soak can run, in the order it runs them.
 var soakModes = []string{"one-process", "dapr"}
 
-func runSoakCommand(args []string) int {
+// soakOptions are the soak command's flags besides the spec.
+type soakOptions struct {
+	modes, out, bin, root string
+	keep                  bool
+	timeout               time.Duration
+}
+
+func parseSoakFlags(args []string) (SoakSpec, soakOptions) {
 	fs := flag.NewFlagSet("soak", flag.ExitOnError)
 	var (
-		spec          SoakSpec
-		modes         string
-		out, bin      string
-		root          string
-		keep          bool
-		timeout, wind time.Duration
+		spec SoakSpec
+		o    soakOptions
+		wind time.Duration
 	)
 	fs.IntVar(&spec.Viewers, "viewers", 200, "concurrent simulated viewers, each its own account")
 	fs.DurationVar(&spec.duration, "duration", 2*time.Minute, "load per mode")
@@ -73,19 +77,24 @@ func runSoakCommand(args []string) int {
 	fs.DurationVar(&spec.thinkMin, "think-min", 500*time.Millisecond, "a viewer's shortest pause between two actions")
 	fs.DurationVar(&spec.thinkMax, "think-max", 3*time.Second, "a viewer's longest pause between two actions")
 	fs.Uint64Var(&spec.Seed, "seed", 1, "seed of the viewers' choices and pauses")
-	fs.StringVar(&modes, "modes", strings.Join(soakModes, ","), "modes to soak, in order")
-	fs.StringVar(&out, "out", "bench/soak.json", "where the results go")
-	fs.StringVar(&bin, "bin", "bin", "folder holding the dflix and daprrun binaries")
-	fs.StringVar(&root, "root", ".", "the repository root")
-	fs.BoolVar(&keep, "keep", false, "keep the scratch folder (logs of every process)")
-	fs.DurationVar(&timeout, "timeout", 30*time.Minute, "give up after this long")
+	fs.StringVar(&o.modes, "modes", strings.Join(soakModes, ","), "modes to soak, in order")
+	fs.StringVar(&o.out, "out", "bench/soak.json", "where the results go")
+	fs.StringVar(&o.bin, "bin", "bin", "folder holding the dflix and daprrun binaries")
+	fs.StringVar(&o.root, "root", ".", "the repository root")
+	fs.BoolVar(&o.keep, "keep", false, "keep the scratch folder (logs of every process)")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "give up after this long")
 	_ = fs.Parse(args)
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if wind <= 0 {
 		wind = spec.duration / 2
 	}
 	spec.Seconds, spec.WindowS = spec.duration.Seconds(), wind.Seconds()
 	spec.ThinkMinS, spec.ThinkMaxS = spec.thinkMin.Seconds(), spec.thinkMax.Seconds()
+	return spec, o
+}
+
+func runSoakCommand(args []string) int {
+	spec, o := parseSoakFlags(args)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := spec.check(); err != nil {
 		log.Error("dflixbench soak", "err", err)
 		return 2
@@ -93,19 +102,19 @@ func runSoakCommand(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	env, err := newEnv(root, bin, false, log)
+	env, err := newEnv(o.root, o.bin, false, log)
 	if err != nil {
 		log.Error("dflixbench soak", "err", err)
 		return 2
 	}
-	defer env.cleanup(keep)
+	defer env.cleanup(o.keep)
 
 	res := &SoakResults{Started: time.Now().UTC(), Command: strings.Join(os.Args, " "), Spec: spec, Failed: map[string]string{}}
 	res.Machine = readMachine()
 	res.Versions = readVersions(ctx, env)
-	for _, mode := range strings.Split(modes, ",") {
+	for _, mode := range strings.Split(o.modes, ",") {
 		mode = strings.TrimSpace(mode)
 		log.Info("soak", "mode", mode, "viewers", spec.Viewers, "duration", spec.duration)
 		m, err := soakMode(ctx, env, mode, spec)
@@ -126,12 +135,12 @@ func runSoakCommand(args []string) int {
 	for _, m := range res.Modes {
 		res.Passed = res.Passed && m.Passed
 	}
-	if err := writeSoak(out, res); err != nil {
+	if err := writeSoak(o.out, res); err != nil {
 		log.Error("write results", "err", err)
 		return 1
 	}
 	printSoak(os.Stdout, res)
-	log.Info("soak done", "passed", res.Passed, "results", out, "took", time.Duration(res.Seconds*float64(time.Second)).Round(time.Second))
+	log.Info("soak done", "passed", res.Passed, "results", o.out, "took", time.Duration(res.Seconds*float64(time.Second)).Round(time.Second))
 	if !res.Passed {
 		return 1
 	}

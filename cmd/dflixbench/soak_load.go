@@ -15,8 +15,14 @@ type SoakMode struct {
 	Viewers      int     `json:"viewers"`
 	Sessions     int     `json:"sessions"` // completed by all viewers
 	Processes    int     `json:"processes"`
-	Requests     int     `json:"requests"`
-	RPS          float64 `json:"rps"`
+	// The cores kept busy on average during the load: by the platform
+	// (Redis included in Dapr mode), by the load driver, and by anything
+	// else on the machine; a busy machine slows every answer.
+	PlatformCores float64 `json:"platformCoresBusy"`
+	DriverCores   float64 `json:"driverCoresBusy"`
+	OtherCores    float64 `json:"otherCoresBusy"`
+	Requests      int     `json:"requests"`
+	RPS           float64 `json:"rps"`
 	// Overall, Groups (graphql, playlists, segments) and Kinds: requests,
 	// errors and latency quantiles.
 	Overall      KindStats            `json:"overall"`
@@ -49,6 +55,11 @@ func runSoakLoad(ctx context.Context, pl *Platform, spec SoakSpec, tokens, playa
 	rec := newRecorder()
 	lctx, cancel := context.WithTimeout(ctx, spec.duration)
 	defer cancel()
+	measured := procs
+	if redis > 0 {
+		measured.Roots = append(append([]int(nil), procs.Roots...), redis)
+	}
+	watch, cpu0 := startBusyWatch(), measured.Usage().CPUSeconds
 	sampler := startSampler(lctx, procs, redis, rec.start, spec.duration-time.Duration(spec.WindowS*float64(time.Second)))
 
 	viewers := make([]*viewer, len(tokens))
@@ -60,10 +71,13 @@ func runSoakLoad(ctx context.Context, pl *Platform, spec SoakSpec, tokens, playa
 	}
 	wg.Wait()
 	elapsed := time.Since(rec.start)
+	platformCPU := measured.Usage().CPUSeconds - cpu0
+	driver, others := watch.stop(platformCPU)
 	samples, snaps := sampler.wait()
 	client.CloseIdleConnections()
 
-	m := &SoakMode{Mode: pl.Mode, Seconds: round1(elapsed.Seconds()), Viewers: len(tokens), Samples: samples}
+	m := &SoakMode{Mode: pl.Mode, Seconds: round1(elapsed.Seconds()), Viewers: len(tokens), Samples: samples,
+		PlatformCores: round3(platformCPU / elapsed.Seconds()), DriverCores: driver, OtherCores: others}
 	for _, v := range viewers {
 		m.Sessions += v.sessions
 	}

@@ -24,6 +24,8 @@ func printSoak(w io.Writer, res *SoakResults) {
 		fmt.Fprintf(w, "\n== %s: %s\n", m.Mode, verdict)
 		fmt.Fprintf(w, "%d requests in %.0fs (%.1f req/s), %d sessions, %d processes; 5xx %d, failures %d, errors by code %s\n",
 			m.Requests, m.Seconds, m.RPS, m.Sessions, m.Processes, m.Status5xx, m.Failures, codes(m.ErrorsByCode))
+		fmt.Fprintf(w, "cores busy on average: %.2f the platform, %.2f the load driver, %.2f other work on the machine (of %d)\n",
+			m.PlatformCores, m.DriverCores, m.OtherCores, res.Machine.Cores)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "kind\trequests\treq/s\terrors\tfailures\tp50 ms\tp95 ms\tp99 ms\tmax ms\t")
 		row := func(name string, k KindStats) {
