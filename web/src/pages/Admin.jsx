@@ -129,13 +129,13 @@ function VideosTab() {
         <ErrorBox error={createError} />
         <button type="submit" className="primary" disabled={creating} data-testid="new-video-submit">Create video</button>
       </form>
-      <h2>Videos {data ? `(${data.videos.totalCount})` : ""}</h2>
+      <h2>Videos {data && data.videos ? `(${data.videos.totalCount})` : ""}</h2>
       <ErrorBox error={res.error} />
       {!data && res.fetching ? <Loading /> : null}
       <ul className="admin-list">
-        {data
+        {data && data.videos
           ? data.videos.edges.map(({ node }) => (
-              <VideoRow key={node.id} video={node} categories={data.categories} genres={data.genres} refetch={refetch} />
+              <VideoRow key={node.id} video={node} categories={data.categories || []} genres={data.genres || []} refetch={refetch} />
             ))
           : null}
       </ul>
@@ -479,7 +479,7 @@ function PlansTab() {
         <table>
           <thead><tr><th>Name</th><th>Price</th><th>Trial</th><th>Max</th><th>Active</th><th /></tr></thead>
           <tbody>
-            {res.data && res.data.plans.map((p) => (
+            {res.data && res.data.plans && res.data.plans.map((p) => (
               <tr key={p.id} data-testid="admin-plan-row" data-plan-name={p.name}>
                 <td>{p.name}</td>
                 <td>{money(p.priceMinor, p.currency)} / {p.period.toLowerCase()}</td>
@@ -517,7 +517,7 @@ function UsersTab() {
         <table>
           <thead><tr><th>Email</th><th>Name</th><th>Joined</th><th>Role</th><th /></tr></thead>
           <tbody>
-            {res.data && res.data.users.edges.map(({ node: u }) => (
+            {res.data && res.data.users && res.data.users.edges.map(({ node: u }) => (
               <tr key={u.id} data-testid="user-row" data-email={u.email}>
                 <td>{u.email}</td>
                 <td>{u.displayName}</td>
@@ -556,12 +556,12 @@ function DeadLettersTab() {
   const [res, reexec] = useQuery({ query: DEAD, requestPolicy: "network-only" });
   const refetch = () => reexec({ requestPolicy: "network-only" });
   const [redrive, err] = useAction(`mutation($id: String!) { redriveDeadLetter(id: $id) }`, refetch);
-  const list = res.data ? res.data.deadLetters : [];
+  const list = (res.data && res.data.deadLetters) || [];
   return (
     <>
       <p><button type="button" onClick={refetch}>Refresh</button></p>
       <ErrorBox error={res.error || err} />
-      {res.data && list.length === 0 ? <p className="muted">No dead letters.</p> : null}
+      {res.data && res.data.deadLetters && list.length === 0 ? <p className="muted">No dead letters.</p> : null}
       <ul className="admin-list">
         {list.map((d) => (
           <li key={d.id} className="admin-row" data-testid="deadletter-row">

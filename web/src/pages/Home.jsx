@@ -10,7 +10,8 @@ const CONTINUE = `query Continue {
 
 function ContinueRow() {
   const [{ data, error }] = useQuery({ query: CONTINUE, requestPolicy: "network-only" });
-  const items = (data && data.continueWatching) || [];
+  // An entry whose video catalog could not send is left out.
+  const items = ((data && data.continueWatching) || []).filter((w) => w.video);
   return (
     <section className="row" data-testid="row-continue">
       <h2>Continue watching</h2>
@@ -37,7 +38,7 @@ export default function HomePage() {
       {session ? <ContinueRow /> : null}
       <ErrorBox error={error} />
       {fetching && !data ? <Loading /> : null}
-      {data
+      {data && data.categories
         ? data.categories
             .filter((c) => c.videos.edges.length > 0)
             .map((c) => (
@@ -51,7 +52,7 @@ export default function HomePage() {
               </section>
             ))
         : null}
-      {data && data.categories.every((c) => c.videos.edges.length === 0) ? (
+      {data && data.categories && data.categories.every((c) => c.videos.edges.length === 0) ? (
         <p className="muted">The catalog is empty.</p>
       ) : null}
     </>

@@ -124,7 +124,7 @@ export default function PlansPage() {
   const mine = mineRes.data;
   const sub = mine && mine.mySubscription;
   const hasLiveSub = sub && sub.status !== "EXPIRED";
-  const plans = data ? data.plans.filter((p) => p.active) : [];
+  const plans = data && data.plans ? data.plans.filter((p) => p.active) : [];
   const chosenPlan = plans.find((p) => p.id === chosen);
 
   async function change(plan) {
@@ -176,7 +176,7 @@ export default function PlansPage() {
           <ErrorBox error={mineRes.error} />
           {mine ? <MySubscription mine={mine} refetch={refetch} /> : <Loading />}
           <h2>Invoices</h2>
-          {mine && mine.invoices.edges.length ? (
+          {mine && mine.invoices && mine.invoices.edges.length ? (
             <div className="table-wrap">
               <table>
                 <thead>

@@ -32,8 +32,9 @@ export default function VideoPage() {
   const [, addTags] = useMutation(ADD);
   const [, removeTags] = useMutation(REMOVE);
 
-  if (error && !data) return <ErrorBox error={error} />;
-  if (!data) return fetching ? <Loading /> : null;
+  // The video is null, with an error, when catalog cannot send it.
+  if (error && !(data && data.video)) return <ErrorBox error={error} />;
+  if (!data || !data.video) return fetching ? <Loading /> : null;
   const v = data.video;
   const tags = myTags || v.myTags;
 
