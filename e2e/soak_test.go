@@ -21,7 +21,9 @@ const soakViewers = 200
 // ranges) and record progress on each mode for 40 s. No answer may be a
 // 5xx, a GraphQL INTERNAL or UNAVAILABLE, missing or malformed, and the
 // RSS of each mode's processes may not grow by more than 10% over the last
-// 20 s. The window is the last half, not the last minute, because the first
+// 20 s (10 s averages at the window's start and at its end: what the
+// processes keep, not where a GC cycle's sawtooth was; see SoakMemory in
+// cmd/dflixbench). The window is the last half, not the last minute, because the first
 // seconds are warm-up: 200 viewers arrive within 3 s, and the heap of the
 // sign-ups' argon2id hashing is still being returned to the OS; by the
 // second half the heap has settled, and a leak of a few hundred bytes per

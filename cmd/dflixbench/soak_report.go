@@ -46,8 +46,8 @@ func printSoak(w io.Writer, res *SoakResults) {
 		}
 		fmt.Fprintln(w)
 		mem := m.Memory
-		fmt.Fprintf(w, "RSS of the process tree, 10 s averages: %.1f MiB at %.0fs (window start), max %.1f in the window: %+.1f%% (judged)\n",
-			mem.SmoothStartMiB, mem.WindowStartS, mem.SmoothMaxMiB, mem.GrowthPct)
+		fmt.Fprintf(w, "RSS of the process tree, 10 s averages: %.1f MiB at %.0fs (window start), %.1f at the end: %+.1f%% (judged); max %.1f in the window (%+.1f%%)\n",
+			mem.SmoothStartMiB, mem.WindowStartS, mem.SmoothEndMiB, mem.GrowthPct, mem.SmoothMaxMiB, mem.PeakGrowthPct)
 		fmt.Fprintf(w, "  samples: %.1f MiB at the load's start, %.1f at the window start, max %.1f in the window (%+.1f%%), %.1f at the end; fds %d→%d max, threads %d→%d max\n",
 			mem.FirstMiB, mem.StartMiB, mem.MaxMiB, mem.RawGrowthPct, mem.EndMiB, mem.FDsStart, mem.FDsMax, mem.ThreadsStart, mem.ThreadsMax)
 		fmt.Fprintf(w, "  of which anonymous (heaps, stacks) %.1f → max %.1f MiB, mapped files %.1f → max %.1f MiB\n",

@@ -235,7 +235,7 @@ func judge(m *SoakMode, spec SoakSpec) {
 		m.Problems = append(m.Problems, "no memory sample in the window")
 	case mem.GrowthPct > spec.GrowthLimitPct:
 		m.Problems = append(m.Problems, fmt.Sprintf("RSS grew %.1f%% over the last %.0fs (10 s averages %.1f → %.1f MiB), more than %.0f%%",
-			mem.GrowthPct, spec.WindowS, mem.SmoothStartMiB, mem.SmoothMaxMiB, spec.GrowthLimitPct))
+			mem.GrowthPct, spec.WindowS, mem.SmoothStartMiB, mem.SmoothEndMiB, spec.GrowthLimitPct))
 	}
 	m.Passed = len(m.Problems) == 0
 }
