@@ -114,8 +114,17 @@ const (
 // lost race on a key set shard.
 const outboxRetries = 16
 
-// publishTimeout bounds the publishing of one event.
+// publishTimeout bounds the publishing of one event by Flush.
 const publishTimeout = 10 * time.Second
+
+// inlineBudget bounds the publishing of a write's events before Write
+// returns. Its caller waits for it, often under a service invocation
+// timeout (5 s in Dapr mode), and with the broker down each publish hangs
+// in the sidecar's reconnects and retries: without a budget the write
+// committed but its caller timed out (UNAVAILABLE for an applied
+// changePassword, e2e TestDaprBrokerDown). What is not published within it
+// stays in the outbox for the relay.
+const inlineBudget = 2 * time.Second
 
 // Outbox is a transactional outbox over a service's own State: Commit
 // stores a Batch's events in the same transaction as its writes, and they
@@ -159,6 +168,13 @@ func (o *Outbox) Commit(ctx context.Context, b *Batch) error {
 		b.committed = true
 		return nil
 	}
+	if tp := TraceParent(ctx); tp != "" {
+		for i := range b.events { // stored with the events, for the relay
+			if b.events[i].TraceParent == "" {
+				b.events[i].TraceParent = tp
+			}
+		}
+	}
 	entries, err := o.entryOps(ctx, b.events)
 	if err != nil {
 		return err
@@ -193,7 +209,8 @@ func (o *Outbox) entryOps(ctx context.Context, events []Event) ([]Op, error) {
 // a fresh Batch, then commits the batch; while the commit loses an
 // optimistic-concurrency race (KindConflict) the whole read-modify-write
 // runs again, up to attempts times in all. The events of the batch that
-// committed are published before Write returns.
+// committed are published before Write returns, within inlineBudget; the
+// relay publishes those that were not.
 //
 // An error from build ends the write at once, unretried, whatever its kind
 // (bad input, a name taken, a failed read), and nothing is written. build
@@ -237,24 +254,27 @@ func (o *Outbox) Write(ctx context.Context, attempts int, build func(b *Batch) e
 
 // Publish sends events that were just committed and removes each published
 // one from the outbox. It never fails the caller: the write already
-// happened, and an event that cannot be published now is logged and stays
-// in the outbox for Flush (or Run). It goes on when ctx is canceled.
+// happened, and an event that cannot be published now (or within
+// inlineBudget) is logged and stays in the outbox for Flush (or Run). It
+// goes on when ctx is canceled.
 func (o *Outbox) Publish(ctx context.Context, events []Event) {
 	if len(events) == 0 {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
+	deadline := time.Now().Add(inlineBudget)
 	for _, ev := range events {
-		if err := o.deliver(ctx, ev); err != nil {
+		if err := o.deliver(ctx, ev, deadline); err != nil {
 			o.log.ErrorContext(ctx, "outbox: event not published yet; it stays in the outbox for the relay",
 				"event_id", ev.ID, "event_type", ev.Type, "event_source", ev.Source, "err", err)
 		}
 	}
 }
 
-// deliver publishes one outbox event and removes it from the outbox.
-func (o *Outbox) deliver(ctx context.Context, ev Event) error {
-	pctx, cancel := context.WithTimeout(ctx, publishTimeout)
+// deliver publishes one outbox event, giving up at deadline, and removes
+// it from the outbox.
+func (o *Outbox) deliver(ctx context.Context, ev Event, deadline time.Time) error {
+	pctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	if err := o.pub.Publish(pctx, ev); err != nil {
 		return fmt.Errorf("publish %s: %w", ev.Type, err)
@@ -290,7 +310,7 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 		if Is(err, KindNotFound) {
 			err = o.forget(ctx, id) // a stale member: the entry is already gone
 		} else if err == nil {
-			if err = o.deliver(ctx, ev); err == nil {
+			if err = o.deliver(ctx, ev, time.Now().Add(publishTimeout)); err == nil {
 				sent++
 			}
 		}
