@@ -36,7 +36,7 @@ run: build
 	@scripts/infra.sh install ffmpeg
 	@echo "dflix: demo admin is $(DEMO_ADMIN_EMAIL) / $(DEMO_ADMIN_PASSWORD)"
 	DFLIX_ADMIN_EMAIL=$(DEMO_ADMIN_EMAIL) DFLIX_ADMIN_PASSWORD=$(DEMO_ADMIN_PASSWORD) \
-	DFLIX_LOG_FORMAT=text DFLIX_ADDR=$(ADDR) DFLIX_DATA_DIR=$(DATA_DIR) \
+	DFLIX_INTROSPECTION=true DFLIX_LOG_FORMAT=text DFLIX_ADDR=$(ADDR) DFLIX_DATA_DIR=$(DATA_DIR) \
 	./$(BIN) --target=all --seed-demo
 
 # Every test runs under the race detector: the adapters, the bus and the BFF
