@@ -43,6 +43,10 @@ type API interface {
 	// catch up. Internal (service to service): it has no caller check and
 	// must never be exposed through the BFF.
 	RecentRevocations(ctx context.Context, req RecentRevocationsRequest) (RecentRevocationsResponse, error)
+	// RotateKey adds a signing key that signs from now on (admins only;
+	// KindForbidden, KindUnauthenticated otherwise). The previous keys stay
+	// in the JWKS, so tokens they signed keep verifying until they expire.
+	RotateKey(ctx context.Context, req RotateKeyRequest) (RotateKeyResponse, error)
 }
 
 // The method names on the wire.
@@ -59,6 +63,7 @@ const (
 	MethodEnsureAdmin       = "EnsureAdmin"
 	MethodJWKS              = "JWKS"
 	MethodRecentRevocations = "RecentRevocations"
+	MethodRotateKey         = "RotateKey"
 )
 
 // Access token claims and limits.
@@ -235,4 +240,16 @@ type RecentRevocationsRequest struct{}
 // the latest one (a deletion included, with the Reason "user-deleted").
 type RecentRevocationsResponse struct {
 	Revocations []TokensRevoked `json:"revocations"`
+}
+
+// RotateKeyRequest asks for a new signing key; the caller must be an admin.
+type RotateKeyRequest struct {
+	Caller platform.Caller `json:"caller"`
+}
+
+// RotateKeyResponse names the new key and every key the JWKS now publishes,
+// oldest first.
+type RotateKeyResponse struct {
+	KID       string   `json:"kid"`
+	Published []string `json:"published"`
 }

@@ -76,3 +76,8 @@ func (c *Client) JWKS(ctx context.Context, req JWKSRequest) (JWKSResponse, error
 func (c *Client) RecentRevocations(ctx context.Context, req RecentRevocationsRequest) (RecentRevocationsResponse, error) {
 	return platform.Call[RecentRevocationsRequest, RecentRevocationsResponse](ctx, c.inv, AppID, MethodRecentRevocations, req)
 }
+
+// RotateKey calls Service.RotateKey.
+func (c *Client) RotateKey(ctx context.Context, req RotateKeyRequest) (RotateKeyResponse, error) {
+	return platform.Call[RotateKeyRequest, RotateKeyResponse](ctx, c.inv, AppID, MethodRotateKey, req)
+}

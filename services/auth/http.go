@@ -23,6 +23,7 @@ func NewHandler(api API) http.Handler {
 		MethodEnsureAdmin:       platform.Handle(api.EnsureAdmin),
 		MethodJWKS:              platform.Handle(api.JWKS),
 		MethodRecentRevocations: platform.Handle(api.RecentRevocations),
+		MethodRotateKey:         platform.Handle(api.RotateKey),
 	})
 	return mux
 }

@@ -189,10 +189,13 @@ func (s *Service) JWKS(ctx context.Context, _ JWKSRequest) (JWKSResponse, error)
 // newest Config.MaxKeys keys (older ones are dropped from the JWKS, so rotate
 // no more often than once per access-token lifetime). Other replicas switch
 // to the new key within Config.KeyCacheTTL; tokens they sign meanwhile stay
-// valid because the previous key is still published. It returns the new
-// key's kid.
-func (s *Service) RotateKey(ctx context.Context) (string, error) {
-	var kid string
+// valid because the previous key is still published, and a BFF that meets
+// the new kid refetches the JWKS. Only admins may rotate.
+func (s *Service) RotateKey(ctx context.Context, req RotateKeyRequest) (RotateKeyResponse, error) {
+	if err := req.Caller.RequireAdmin(); err != nil {
+		return RotateKeyResponse{}, op("RotateKey", err)
+	}
+	var resp RotateKeyResponse
 	err := platform.RetryConflict(ctx, conflictRetries, func() error {
 		ring, etag, err := s.readRing(ctx)
 		if err != nil {
@@ -206,17 +209,20 @@ func (s *Service) RotateKey(ctx context.Context) (string, error) {
 		if extra := len(ring.Keys) - s.cfg.MaxKeys; extra > 0 {
 			ring.Keys = ring.Keys[extra:]
 		}
-		kid = next.KID
+		resp = RotateKeyResponse{KID: next.KID}
+		for _, k := range ring.Keys {
+			resp.Published = append(resp.Published, k.KID)
+		}
 		return platform.SetJSON(ctx, s.state, keyRingKey, ring, etag, false)
 	})
 	if err != nil {
-		return "", op("RotateKey", err)
+		return RotateKeyResponse{}, op("RotateKey", err)
 	}
 	s.keys.mu.Lock()
 	defer s.keys.mu.Unlock()
 	if _, err := s.loadKeys(ctx); err != nil {
-		return "", op("RotateKey", err)
+		return RotateKeyResponse{}, op("RotateKey", err)
 	}
-	s.log.InfoContext(ctx, "auth: rotated the signing key", "kid", kid)
-	return kid, nil
+	s.log.InfoContext(ctx, "auth: rotated the signing key", "kid", resp.KID, "by", req.Caller.UserID)
+	return resp, nil
 }

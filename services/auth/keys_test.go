@@ -70,8 +70,16 @@ func TestRotateKey(t *testing.T) {
 	replica := f.newService(t, f.state)
 	old := register(t, f.svc, "rotate@example.com")
 
-	kid, err := f.svc.RotateKey(t.Context())
+	admin := platform.Caller{UserID: "admin-1", Role: platform.RoleAdmin}
+	for _, c := range []platform.Caller{{}, {UserID: old.User.ID, Role: platform.RoleViewer}} {
+		_, err := f.svc.RotateKey(t.Context(), RotateKeyRequest{Caller: c})
+		require.Error(t, err, "only admins rotate")
+	}
+	rotated, err := f.svc.RotateKey(t.Context(), RotateKeyRequest{Caller: admin})
 	require.NoError(t, err)
+	kid := rotated.KID
+	assert.Len(t, rotated.Published, 2, "the previous key stays published")
+	assert.Equal(t, kid, rotated.Published[1], "oldest first")
 	fresh, err := f.svc.Login(t.Context(), LoginRequest{Email: "rotate@example.com", Password: testPassword})
 	require.NoError(t, err)
 	assert.Equal(t, kid, headerKID(t, fresh.Session.AccessToken), "the new key signs at once where it was rotated")
@@ -91,7 +99,7 @@ func TestRotateKey(t *testing.T) {
 	assert.Equal(t, kid, headerKID(t, r.Session.AccessToken), "the replica switches within KeyCacheTTL")
 
 	for range 3 {
-		_, err = f.svc.RotateKey(t.Context())
+		_, err = f.svc.RotateKey(t.Context(), RotateKeyRequest{Caller: admin})
 		require.NoError(t, err)
 	}
 	resp, err = f.svc.JWKS(t.Context(), JWKSRequest{})

@@ -37,6 +37,22 @@ func runSuite(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
 	t.Run("EnsureAdmin", func(t *testing.T) { testEnsureAdmin(t, newAPI) })
 	t.Run("JWKS", func(t *testing.T) { testJWKS(t, newAPI) })
 	t.Run("RecentRevocations", func(t *testing.T) { testRecentRevocations(t, newAPI) })
+	t.Run("RotateKey", func(t *testing.T) { testRotateKey(t, newAPI) })
+}
+
+func testRotateKey(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
+	api, _ := newAPI(t)
+	s := register(t, api, "rotate@example.com")
+	_, err := api.RotateKey(t.Context(), RotateKeyRequest{Caller: platform.Caller{UserID: s.User.ID, Role: platform.RoleViewer}})
+	require.True(t, platform.Is(err, platform.KindForbidden), "a viewer may not rotate: %v", err)
+	resp, err := api.RotateKey(t.Context(), RotateKeyRequest{Caller: admin(t, api)})
+	require.NoError(t, err)
+	require.Len(t, resp.Published, 2)
+	assert.Equal(t, resp.KID, resp.Published[1])
+	jwks, err := api.JWKS(t.Context(), JWKSRequest{})
+	require.NoError(t, err)
+	_, found := keySet(t, jwks).LookupKeyID(resp.KID)
+	assert.True(t, found, "the new key is published")
 }
 
 func testRegister(t *testing.T, newAPI func(t *testing.T) (API, *fixture)) {
