@@ -155,6 +155,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// Clock defaults to platform.SystemClock.
 	Clock platform.Clock
+	// Metrics, when set, counts, times and traces the GraphQL operations.
+	Metrics *Metrics
 }
 
 func (d Deps) withDefaults() (Deps, error) {

@@ -51,6 +51,9 @@ func (s *Server) newGraphQL() *handler.Server {
 	srv.SetParserTokenLimit(parserTokenLimit)
 	srv.SetErrorPresenter(s.presenter.present)
 	srv.SetRecoverFunc(s.presenter.recoverPanic)
+	if s.deps.Metrics != nil { // first, so its timing and span cover the other extensions
+		srv.Use(s.deps.Metrics)
+	}
 	if s.cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {

@@ -38,7 +38,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer st.Close()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc, err := newAuth(cfg, st, log)
+	svc, err := newAuth(cfg, st.auth, st.bus, log)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/embedded"
+	"github.com/dflix/dflix/services/platform/telemetry"
 	"github.com/dflix/dflix/services/subscription"
 	"github.com/dflix/dflix/services/subscription/gateway"
 	"github.com/dflix/dflix/services/subscription/sandbox"
@@ -25,7 +27,7 @@ import (
 
 // runAll runs bff, auth, catalog, encoder and subscription in this process on embedded adapters.
 // The BFF holds the services themselves: no serialization, no hop.
-func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+func runAll(ctx context.Context, cfg config, log *slog.Logger, tel *telemetry.Telemetry, stdout io.Writer) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -38,7 +40,11 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 			log.Error("close stores", "err", err)
 		}
 	}()
-	authSvc, err := newAuth(cfg, st, log)
+	obs := observe(tel, log, st.bus, st.bus, nil)
+	if err := tel.DeadLetters(st.bus); err != nil {
+		return err
+	}
+	authSvc, err := newAuth(cfg, st.auth, obs.pub, log)
 	if err != nil {
 		return err
 	}
@@ -47,19 +53,23 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return fmt.Errorf("index dir: %w", err)
 	}
 	catSvc, err := catalog.New(ctx, catalog.Config{IndexDir: indexDir},
-		st.catalog, st.bus, nil, log.With("service", "catalog"))
+		st.catalog, obs.pub, nil, log.With("service", "catalog"))
 	if err != nil {
 		return fmt.Errorf("start catalog: %w", err)
 	}
 	defer catSvc.Close()
-	encSvc, err := newEncoder(ctx, cfg, st.encoder, st.blobs, st.bus, "all-in-one", log)
+	encMetrics := newEncoderMetrics()
+	if err := tel.Register(encMetrics); err != nil {
+		return err
+	}
+	encSvc, err := newEncoder(ctx, cfg, st.encoder, st.blobs, obs.pub, "all-in-one", encMetrics, log)
 	if err != nil {
 		return err
 	}
 	// The built-in sandbox stands in for the payment gateway, called in
 	// process as Dapr would call it over bindings.http.
 	payments := gateway.New(embedded.NewHTTPBinding(sandbox.New(st.sandbox, nil, log.With("service", "payments-sandbox")), ""))
-	subSvc, err := newSubscription(ctx, cfg, st.billing, st.bus, payments, log)
+	subSvc, err := newSubscription(ctx, cfg, st.billing, obs.pub, payments, log)
 	if err != nil {
 		return err
 	}
@@ -67,12 +77,16 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return fmt.Errorf("media signing key: %w", err)
 	}
+	gqlMetrics, streams, err := bffTelemetry(tel)
+	if err != nil {
+		return err
+	}
 	srv, err := bff.New(bffConfig(cfg), bff.Deps{Auth: authSvc, Catalog: catSvc, Subscription: subSvc, DeadLetters: st.bus,
-		Blobs: st.blobs, State: st.bff, Publisher: st.bus, MediaKey: key, Logger: log.With("service", "bff")})
+		Blobs: st.blobs, State: st.bff, Publisher: obs.pub, MediaKey: key, Logger: log.With("service", "bff"), Metrics: gqlMetrics})
 	if err != nil {
 		return fmt.Errorf("start bff: %w", err)
 	}
-	if err := subscribeAll(ctx, st.bus, catSvc.Subscriptions(), encSvc.Subscriptions(), srv.Subscriptions()); err != nil {
+	if err := subscribeAll(ctx, obs.sub, catSvc.Subscriptions(), encSvc.Subscriptions(), srv.Subscriptions()); err != nil {
 		return err
 	}
 	if err := st.bus.Start(ctx); err != nil {
@@ -91,7 +105,9 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 			}
 		})
 	}
-	return serve(ctx, cfg, log, srv, func(addr string) {
+	mux := http.NewServeMux()
+	mux.Handle("/", streams.Middleware(srv))
+	return serve(ctx, cfg, log, instrument(tel, log, mux), func(addr string) {
 		log.Info("listening", "addr", addr, "target", cfg.Target, "data_dir", cfg.DataDir)
 		fmt.Fprintf(stdout, "dflix ready at %s\n", publicURL(addr))
 		if cfg.Introspection {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dflix/dflix/services/auth"
+	"github.com/dflix/dflix/services/platform/telemetry"
 )
 
 // config is everything dflix reads from its flags and environment. Only this
@@ -55,6 +56,9 @@ type config struct {
 	BillingDay time.Duration
 	// RenewalInterval is how often the one process runs the renewal sweep.
 	RenewalInterval time.Duration
+	// OTLPEndpoint turns on the export of spans (OTEL_EXPORTER_OTLP_ENDPOINT
+	// or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; the exporter reads the rest).
+	OTLPEndpoint string
 }
 
 // targets are the deployment shapes; only "all" runs without Dapr today.
@@ -132,6 +136,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	c.DaprAPIToken = os.Getenv("DAPR_API_TOKEN")
 	c.AdminEmail = os.Getenv("DFLIX_ADMIN_EMAIL")
 	c.AdminPassword = os.Getenv("DFLIX_ADMIN_PASSWORD")
+	c.OTLPEndpoint = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
 	if !targets[c.Target] {
 		return c, fmt.Errorf("unknown --target %q (want all, bff, auth, catalog, subscription or encoder)", c.Target)
 	}
@@ -197,10 +202,12 @@ func authConfig(c config) auth.Config {
 	return acfg
 }
 
+// newLogger logs in c's format; a record logged with a context in a span
+// carries trace_id and span_id.
 func newLogger(c config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
 	if c.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(telemetry.LogHandler(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(telemetry.LogHandler(slog.NewJSONHandler(w, opts)))
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/dflix/dflix/services/encoder"
 	"github.com/dflix/dflix/services/platform"
 	"github.com/dflix/dflix/services/platform/dapr"
+	"github.com/dflix/dflix/services/platform/telemetry"
 	"github.com/dflix/dflix/services/subscription"
 	"github.com/dflix/dflix/services/subscription/gateway"
 	"github.com/dflix/dflix/services/subscription/sandbox"
@@ -54,7 +55,7 @@ type app struct {
 // runDapr runs the one service named by --target beside its Dapr sidecar:
 // state, events, blobs and calls to other services all go through the
 // sidecar, and the service's API is served to other apps at /rpc/.
-func runDapr(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+func runDapr(ctx context.Context, cfg config, log *slog.Logger, tel *telemetry.Telemetry, stdout io.Writer) error {
 	_, port, err := splitPort(cfg.Addr)
 	if err != nil {
 		return err
@@ -68,18 +69,19 @@ func runDapr(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 	}
 	defer sc.Close()
 	mux := http.NewServeMux()
+	obs := observe(tel, log, sc.Publisher(), sc.Subscriber(), sc.Invoker())
 	var a app
 	switch cfg.Target {
 	case "auth":
-		a, err = mountAuth(ctx, cfg, log, sc, mux)
+		a, err = mountAuth(ctx, cfg, log, sc, obs, mux)
 	case "catalog":
-		a, err = mountCatalog(ctx, cfg, log, sc, mux)
+		a, err = mountCatalog(ctx, cfg, log, sc, obs, mux)
 	case "bff":
-		a, err = mountBFF(ctx, cfg, log, sc, mux)
+		a, err = mountBFF(ctx, cfg, log, sc, obs, mux)
 	case "encoder":
-		a, err = mountEncoder(ctx, cfg, log, sc, mux)
+		a, err = mountEncoder(ctx, cfg, log, sc, obs, mux)
 	case "subscription":
-		a, err = mountSubscription(ctx, cfg, log, sc, mux)
+		a, err = mountSubscription(ctx, cfg, log, sc, obs, mux)
 	default:
 		return fmt.Errorf("--target=%s is not built yet", cfg.Target)
 	}
@@ -103,7 +105,7 @@ func runDapr(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 			}
 		})
 	}
-	return serve(ctx, cfg, log, mux, func(addr string) {
+	return serve(ctx, cfg, log, instrument(tel, log, mux), func(addr string) {
 		log.Info("listening", "addr", addr, "target", cfg.Target, "dapr_http_port", cfg.DaprHTTPPort)
 		fmt.Fprintf(stdout, "dflix ready at %s (%s beside its Dapr sidecar)\n", publicURL(addr), cfg.Target)
 	})
@@ -120,8 +122,8 @@ func mountHealth(mux *http.ServeMux, sc *dapr.Sidecar) {
 	})
 }
 
-func mountAuth(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
-	svc, err := auth.New(authConfig(cfg), sc.State(authStore), sc.Publisher(), nil, log.With("service", "auth"))
+func mountAuth(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, obs observed, mux *http.ServeMux) (app, error) {
+	svc, err := auth.New(authConfig(cfg), sc.State(authStore), obs.pub, nil, log.With("service", "auth"))
 	if err != nil {
 		return app{}, fmt.Errorf("start auth: %w", err)
 	}
@@ -136,21 +138,24 @@ func mountAuth(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidec
 	return app{relays: []interface{ Run(context.Context) error }{svc}}, nil
 }
 
-func mountCatalog(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
+func mountCatalog(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, obs observed, mux *http.ServeMux) (app, error) {
 	state := sc.State(catalogStore)
 	indexDir := filepath.Join(cfg.DataDir, "index")
 	if err := os.MkdirAll(indexDir, 0o750); err != nil {
 		return app{}, fmt.Errorf("index dir: %w", err)
 	}
-	svc, err := catalog.New(ctx, catalog.Config{IndexDir: indexDir}, state, sc.Publisher(), nil, log.With("service", "catalog"))
+	svc, err := catalog.New(ctx, catalog.Config{IndexDir: indexDir}, state, obs.pub, nil, log.With("service", "catalog"))
 	if err != nil {
 		return app{}, fmt.Errorf("start catalog: %w", err)
 	}
 	dead, err := sc.DeadLetters(state)
+	if err == nil {
+		err = obs.tel.DeadLetters(dead)
+	}
 	if err != nil {
 		return app{}, errors.Join(err, svc.Close())
 	}
-	if err := subscribeAll(ctx, sc.Subscriber(), svc.Subscriptions()); err != nil {
+	if err := subscribeAll(ctx, obs.sub, svc.Subscriptions()); err != nil {
 		return app{}, errors.Join(err, svc.Close())
 	}
 	if cfg.SeedDemo {
@@ -167,10 +172,17 @@ func mountCatalog(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Si
 	return app{relays: []interface{ Run(context.Context) error }{svc}, close: svc.Close}, nil
 }
 
-func mountBFF(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
-	inv := sc.Invoker()
+func mountBFF(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, obs observed, mux *http.ServeMux) (app, error) {
+	inv := obs.inv
 	state := sc.State(bffStore)
 	dead, err := sc.DeadLetters(state)
+	if err == nil {
+		err = obs.tel.DeadLetters(dead)
+	}
+	if err != nil {
+		return app{}, err
+	}
+	gqlMetrics, streams, err := bffTelemetry(obs.tel)
 	if err != nil {
 		return app{}, err
 	}
@@ -190,16 +202,16 @@ func mountBFF(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sideca
 			encoder.AppID:      platform.NewRemoteDeadLetters(inv, encoder.AppID),
 			subscription.AppID: platform.NewRemoteDeadLetters(inv, subscription.AppID),
 		},
-		Blobs: sc.Blobs(), State: state, Publisher: sc.Publisher(), MediaKey: key,
-		Logger: log.With("service", "bff"),
+		Blobs: sc.Blobs(), State: state, Publisher: obs.pub, MediaKey: key,
+		Logger: log.With("service", "bff"), Metrics: gqlMetrics,
 	})
 	if err != nil {
 		return app{}, fmt.Errorf("start bff: %w", err)
 	}
-	if err := subscribeAll(context.Background(), sc.Subscriber(), srv.Subscriptions()); err != nil {
+	if err := subscribeAll(context.Background(), obs.sub, srv.Subscriptions()); err != nil {
 		return app{}, err
 	}
-	mux.Handle("/", srv)
+	mux.Handle("/", streams.Middleware(srv))
 	// srv.Run catches up with the revocations auth published before this
 	// replica subscribed.
 	return app{relays: []interface{ Run(context.Context) error }{srv}}, nil
@@ -210,7 +222,7 @@ func mountBFF(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sideca
 // restarted encoder (the same pod, the same machine) takes its interrupted
 // jobs up again at once; another instance waits for their leases to lapse.
 // The port tells apart replicas on one host.
-func mountEncoder(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
+func mountEncoder(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, obs observed, mux *http.ServeMux) (app, error) {
 	state := sc.State(encoderStore)
 	host, err := os.Hostname()
 	if err != nil {
@@ -220,15 +232,22 @@ func mountEncoder(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Si
 	if err != nil {
 		return app{}, err
 	}
-	svc, err := newEncoder(ctx, cfg, state, sc.Blobs(), sc.Publisher(), fmt.Sprintf("encoder@%s:%d", host, port), log)
+	metrics := newEncoderMetrics()
+	if err := obs.tel.Register(metrics); err != nil {
+		return app{}, err
+	}
+	svc, err := newEncoder(ctx, cfg, state, sc.Blobs(), obs.pub, fmt.Sprintf("encoder@%s:%d", host, port), metrics, log)
 	if err != nil {
 		return app{}, err
 	}
 	dead, err := sc.DeadLetters(state)
+	if err == nil {
+		err = obs.tel.DeadLetters(dead)
+	}
 	if err != nil {
 		return app{}, err
 	}
-	if err := subscribeAll(ctx, sc.Subscriber(), svc.Subscriptions()); err != nil {
+	if err := subscribeAll(ctx, obs.sub, svc.Subscriptions()); err != nil {
 		return app{}, err
 	}
 	rpc := http.NewServeMux()
@@ -245,13 +264,16 @@ func mountEncoder(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Si
 // built-in sandbox payment gateway at /sandbox/, where the payments binding
 // of the component sets points (records in the same store, under
 // "sandbox/"); a real deployment points the binding at its gateway instead.
-func mountSubscription(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, mux *http.ServeMux) (app, error) {
+func mountSubscription(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sidecar, obs observed, mux *http.ServeMux) (app, error) {
 	state := sc.State(billingStore)
-	svc, err := newSubscription(ctx, cfg, state, sc.Publisher(), gateway.New(sc.Binding(paymentsBinding)), log)
+	svc, err := newSubscription(ctx, cfg, state, obs.pub, gateway.New(sc.Binding(paymentsBinding)), log)
 	if err != nil {
 		return app{}, err
 	}
 	dead, err := sc.DeadLetters(state)
+	if err == nil {
+		err = obs.tel.DeadLetters(dead)
+	}
 	if err != nil {
 		return app{}, err
 	}

@@ -83,10 +83,10 @@ func (s *stores) Close() error {
 
 // newEncoder builds the encoder on st. In one process the instance id is
 // fixed: a job this process ran when it died is taken up again at once.
-func newEncoder(ctx context.Context, cfg config, st platform.State, blobs platform.Blob, pub platform.Publisher, instance string, log *slog.Logger) (*encoder.Service, error) {
+func newEncoder(ctx context.Context, cfg config, st platform.State, blobs platform.Blob, pub platform.Publisher, instance string, obs encoder.Observer, log *slog.Logger) (*encoder.Service, error) {
 	svc, err := encoder.New(ctx, encoder.Config{
 		FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, WorkDir: filepath.Join(cfg.DataDir, "encoder-work"),
-		Concurrency: cfg.EncoderConcurrency, Preset: cfg.EncoderPreset, InstanceID: instance,
+		Concurrency: cfg.EncoderConcurrency, Preset: cfg.EncoderPreset, InstanceID: instance, Observer: obs,
 	}, st, blobs, pub, nil, log.With("service", "encoder"))
 	if err != nil {
 		return nil, fmt.Errorf("start encoder: %w", err)
@@ -105,8 +105,8 @@ func newSubscription(ctx context.Context, cfg config, st platform.State, pub pla
 	return svc, nil
 }
 
-func newAuth(cfg config, st *stores, log *slog.Logger) (*auth.Service, error) {
-	svc, err := auth.New(authConfig(cfg), st.auth, st.bus, nil, log.With("service", "auth"))
+func newAuth(cfg config, st platform.State, pub platform.Publisher, log *slog.Logger) (*auth.Service, error) {
+	svc, err := auth.New(authConfig(cfg), st, pub, nil, log.With("service", "auth"))
 	if err != nil {
 		return nil, fmt.Errorf("start auth: %w", err)
 	}

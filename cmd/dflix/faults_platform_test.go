@@ -96,7 +96,7 @@ func startFaultyPlatform(t *testing.T, fc faults.Config) *faultyPlatform {
 	require.NoError(t, os.MkdirAll(indexDir, 0o750))
 	p.cat, err = catalog.New(ctx, catalog.Config{IndexDir: indexDir}, st.catalog, p.pub, nil, log)
 	require.NoError(t, err)
-	p.enc, err = newEncoder(ctx, cfg, st.encoder, st.blobs, p.pub, "all-in-one", log)
+	p.enc, err = newEncoder(ctx, cfg, st.encoder, st.blobs, p.pub, "all-in-one", nil, log)
 	require.NoError(t, err)
 	payments := gateway.New(embedded.NewHTTPBinding(sandbox.New(st.sandbox, nil, log), ""))
 	p.sub, err = newSubscription(ctx, cfg, st.billing, p.pub, payments, log)

@@ -35,11 +35,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	tel, flush, err := newTelemetry(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer flush()
 	switch cfg.Target {
 	case "all":
-		return runAll(ctx, cfg, log, stdout)
+		return runAll(ctx, cfg, log, tel, stdout)
 	default:
-		return runDapr(ctx, cfg, log, stdout)
+		return runDapr(ctx, cfg, log, tel, stdout)
 	}
 }
 

@@ -83,6 +83,8 @@ type Config struct {
 	// (default 10 seconds; at most 100 thumbnails, so longer media space
 	// them wider).
 	ThumbnailInterval time.Duration
+	// Observer hears each job's start and outcome (default: nobody).
+	Observer Observer
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -102,6 +104,9 @@ func (c Config) withDefaults() Config {
 	c.RetryDelay = positive(c.RetryDelay, 15*time.Second)
 	c.OutboxInterval = positive(c.OutboxInterval, 30*time.Second)
 	c.ThumbnailInterval = positive(c.ThumbnailInterval, 10*time.Second)
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
+	}
 	if len(c.Ladder) == 0 {
 		c.Ladder = DefaultLadder()
 	}

@@ -125,6 +125,7 @@ func (s *Service) runJob(ctx context.Context, job Job) {
 	log := s.log.With("media_id", job.MediaID, "attempt", job.Attempts)
 	log.InfoContext(ctx, "encoder: job started", "videos", job.VideoIDs)
 	started := time.Now()
+	s.cfg.Observer.JobStarted()
 	tr := newTracker(s, job)
 	tr.report(ctx, 0, true)
 	jctx, cancel := context.WithCancelCause(ctx)
@@ -134,32 +135,43 @@ func (s *Service) runJob(ctx context.Context, job Job) {
 	stop()
 	if errors.Is(context.Cause(jctx), errLeaseLost) {
 		log.WarnContext(ctx, "encoder: job taken over by another runner; result dropped")
+		s.cfg.Observer.JobEnded(OutcomeTakenOver, time.Since(started), Result{})
 		return
 	}
 	if err == nil {
 		tr.report(ctx, 100, true)
 	}
-	s.conclude(ctx, r, res, err, log.With("elapsed", time.Since(started).Round(time.Millisecond)))
+	outcome := s.conclude(ctx, r, res, err, log.With("elapsed", time.Since(started).Round(time.Millisecond)))
+	if outcome != OutcomeDone {
+		res = Result{}
+	}
+	s.cfg.Observer.JobEnded(outcome, time.Since(started), res)
 }
 
 // conclude settles a run: done with its result, failed with a media
 // error's reason, handed back when Run is stopping, or queued again after
-// RetryDelay for a transient failure.
-func (s *Service) conclude(ctx context.Context, r run, res Result, err error, log *slog.Logger) {
+// RetryDelay for a transient failure. It returns the run's outcome (an
+// Outcome constant).
+func (s *Service) conclude(ctx context.Context, r run, res Result, err error, log *slog.Logger) string {
 	var me *mediaError
 	var apply func(job *Job)
+	var outcome string
 	switch {
 	case err == nil:
 		log.InfoContext(ctx, "encoder: job done", "renditions", len(res.Renditions), "cpu_seconds", res.CPUSeconds)
 		apply = func(job *Job) { job.Status, job.Result, job.Percent, job.Reason = JobDone, &res, 100, "" }
+		outcome = OutcomeDone
 	case errors.As(err, &me):
 		log.InfoContext(ctx, "encoder: job failed", "reason", me.reason)
 		apply = func(job *Job) { s.fail(job, me.reason) }
+		outcome = OutcomeFailed
 	case ctx.Err() != nil:
 		log.InfoContext(ctx, "encoder: job handed back on shutdown")
 		apply = func(job *Job) { job.Status, job.Attempts = JobQueued, job.Attempts-1 }
+		outcome = OutcomeHandedBack
 	default:
 		log.WarnContext(ctx, "encoder: job will be retried", "err", err)
+		outcome = OutcomeRetry
 		apply = func(job *Job) {
 			job.Status, job.LastError = JobQueued, err.Error()
 			job.NotBefore = s.clock().Add(s.cfg.RetryDelay * time.Duration(job.Attempts))
@@ -168,6 +180,7 @@ func (s *Service) conclude(ctx context.Context, r run, res Result, err error, lo
 	if serr := s.settle(ctx, r, apply); serr != nil {
 		log.ErrorContext(ctx, "encoder: settle job; it runs again once its lease lapses", "err", serr)
 	}
+	return outcome
 }
 
 // keepLease renews run r's lease every third of Config.LeaseDuration until

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Event is a fact published on a topic, shaped like a CloudEvent: a unique
@@ -20,6 +21,20 @@ type Event struct {
 	Topic  string          `json:"topic"`
 	Time   time.Time       `json:"time"`
 	Data   json.RawMessage `json:"data"`
+	// TraceParent is the W3C traceparent of the write that caused the
+	// event (empty outside a trace): consumers continue that trace, also
+	// when the outbox publishes the event later.
+	TraceParent string `json:"traceparent,omitempty"`
+}
+
+// TraceParent returns the W3C traceparent of the span in ctx, or "" when
+// ctx carries none.
+func TraceParent(ctx context.Context) string {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return ""
+	}
+	return "00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-" + sc.TraceFlags().String()
 }
 
 // NewEvent builds an event with a fresh ID and the given payload marshalled

@@ -36,6 +36,9 @@ type cloudEvent struct {
 	// ("<app id>/<subscription name>") that is to handle it; every other
 	// subscription of the topic acknowledges it untouched.
 	DflixRedrive string `json:"dflixredrive,omitempty"`
+	// TraceParent is set by the sidecar on delivery: its publish span,
+	// a child of the traceparent the event was published with.
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // encodeEvent returns ev as a CloudEvent; redrive is empty except on a
@@ -75,7 +78,7 @@ func decodeEvent(body []byte) (platform.Event, string, error) {
 	if ce.ID == "" {
 		return platform.Event{}, "", fmt.Errorf("decode cloud event: no id")
 	}
-	ev := platform.Event{ID: ce.ID, Type: ce.Type, Source: ce.Source, Topic: ce.DflixTopic, Data: ce.Data}
+	ev := platform.Event{ID: ce.ID, Type: ce.Type, Source: ce.Source, Topic: ce.DflixTopic, Data: ce.Data, TraceParent: ce.TraceParent}
 	if ev.Topic == "" {
 		ev.Topic = ce.Topic
 	}

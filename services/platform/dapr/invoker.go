@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+
 	"github.com/dflix/dflix/services/platform"
 )
 
@@ -93,6 +95,9 @@ func (i *Invoker) roundTrip(ctx context.Context, app, method string, body []byte
 		return nil, platform.E(platform.KindInvalid, "invalid method", fmt.Errorf("dapr: invoke %s/%s: %w", app, method, err))
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// The caller's span goes along as traceparent: the sidecars continue
+	// it, and the callee's spans and logs carry its trace id.
+	propagation.TraceContext{}.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	i.sc.authorize(req)
 	resp, err := i.sc.http.Do(req)
 	if err != nil {

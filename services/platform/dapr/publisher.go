@@ -7,6 +7,7 @@ import (
 	daprc "github.com/dapr/go-sdk/client"
 	"github.com/dflix/dflix/services/platform"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -45,6 +46,11 @@ func (p *Publisher) publish(ctx context.Context, ev platform.Event, redrive stri
 	body, err := encodeEvent(ev, redrive)
 	if err != nil {
 		return platform.E(platform.KindInvalid, "malformed event", fmt.Errorf("dapr: publish %s: %w", ev.ID, err))
+	}
+	if ev.TraceParent != "" {
+		// daprd reads the publisher's trace context from this metadata and
+		// writes its child into the CloudEvent it hands the broker.
+		ctx = metadata.AppendToOutgoingContext(ctx, "traceparent", ev.TraceParent)
 	}
 	err = p.sc.client.PublishEvent(ctx, p.pubsub, ev.Topic, body, daprc.PublishEventWithContentType(cloudEventContentType))
 	if err != nil {
