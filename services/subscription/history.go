@@ -33,7 +33,9 @@ func newerFirst(a, b Progress) int {
 //
 // Errors: KindUnauthenticated for an anonymous caller; KindInvalid for a
 // malformed video id or a negative or non-finite position or duration; the
-// state's kind when it fails.
+// state's kind when it fails. A position past a known duration is recorded
+// as the duration: a player may overshoot by a frame, and a client's bogus
+// value must not outlive the video.
 func (s *Service) RecordProgress(ctx context.Context, req RecordProgressRequest) (RecordProgressResponse, error) {
 	if err := req.Caller.RequireUser(); err != nil {
 		return RecordProgressResponse{}, op(MethodRecordProgress, err)
@@ -47,6 +49,9 @@ func (s *Service) RecordProgress(ctx context.Context, req RecordProgressRequest)
 	}
 	if err != nil {
 		return RecordProgressResponse{}, op(MethodRecordProgress, err)
+	}
+	if req.DurationSeconds > 0 {
+		req.PositionSeconds = min(req.PositionSeconds, req.DurationSeconds)
 	}
 	now := s.clock()
 	p := Progress{

@@ -113,6 +113,7 @@ func testHistory(t *testing.T, newFixture factory) {
 	record("v2", 50, 100)
 	p := record("v3", 95, 100)
 	assert.True(t, p.Finished, "95% is finished")
+
 	record("v4", 0, 100) // opened, not started
 	record("v1", 20, 100)
 	assert.Equal(t, []string{"v1", "v2"}, continueWatching(0), "unfinished, started, most recent first")
@@ -172,4 +173,15 @@ func testHistory(t *testing.T, newFixture factory) {
 		require.NoError(t, err)
 		assert.Empty(t, resp.Items)
 	})
+}
+
+func testProgressPastTheEnd(t *testing.T, newFixture factory) {
+	f := newFixture(t, subscription.Config{})
+	resp, err := f.api.RecordProgress(ctx, subscription.RecordProgressRequest{Caller: viewer, VideoID: "v9", PositionSeconds: 1e308, DurationSeconds: 100})
+	require.NoError(t, err)
+	assert.Equal(t, 100.0, resp.Progress.PositionSeconds, "a position past the known duration is kept at the end")
+	assert.True(t, resp.Progress.Finished)
+	resp, err = f.api.RecordProgress(ctx, subscription.RecordProgressRequest{Caller: viewer, VideoID: "v8", PositionSeconds: 7200})
+	require.NoError(t, err)
+	assert.Equal(t, 7200.0, resp.Progress.PositionSeconds, "without a duration the position is kept as sent")
 }

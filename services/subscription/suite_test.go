@@ -22,6 +22,7 @@ func runSuite(t *testing.T, newFixture factory) {
 		{"Invoices", testInvoicePaging},
 		{"Streams", testStreams},
 		{"History", testHistory},
+		{"ProgressPastTheEnd", testProgressPastTheEnd},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newFixture) })
