@@ -168,6 +168,7 @@ func authzCases() []authzCase {
 		{"Mutation.deleteCastMember", `mutation($id: ID!) { deleteCastMember(id: $id) }`, freshCast, adminsOnly},
 		{"Mutation.setUserRole", `mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id role } }`, freshUser, adminsOnly},
 		{"Mutation.deleteUser", `mutation($id: ID!) { deleteUser(userId: $id) }`, freshUser, adminsOnly},
+		{"Mutation.rotateSigningKey", `mutation { rotateSigningKey { kid activeAt published } }`, nil, adminsOnly},
 		{"Mutation.redriveDeadLetter", redriveMutation, freshDeadLetter, adminsOnly},
 		{"Mutation.subscribe", `mutation($p: ID!, $c: CardInput!) { subscribe(planId: $p, paymentMethod: $c) { status paymentMethod { last4 } } }`, freshMember(false, false), signedIn},
 		{"Mutation.changePlan", `mutation($p: ID!) { changePlan(planId: $p) { status nextPlan { id } } }`,

@@ -139,6 +139,14 @@ func (r *mutationResolver) DeleteUser(ctx context.Context, userID string) (bool,
 	return true, nil
 }
 
+func (r *mutationResolver) RotateSigningKey(ctx context.Context) (*auth.RotateKeyResponse, error) {
+	resp, err := r.accounts.RotateKey(ctx, auth.RotateKeyRequest{Caller: caller(ctx)})
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
 func (r *mutationResolver) RedriveDeadLetter(ctx context.Context, id string) (bool, error) {
 	dead, err := r.deadLetters(ctx)
 	if err == nil {

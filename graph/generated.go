@@ -208,6 +208,7 @@ type ComplexityRoot struct {
 		Register           func(childComplexity int, input model.RegisterInput) int
 		RemoveTags         func(childComplexity int, videoID string, tags []string) int
 		ResumeSubscription func(childComplexity int) int
+		RotateSigningKey   func(childComplexity int) int
 		SetUserRole        func(childComplexity int, userID string, role platform.Role) int
 		Subscribe          func(childComplexity int, planID string, paymentMethod subscription.CardInput) int
 		UnpublishVideo     func(childComplexity int, id string) int
@@ -296,6 +297,12 @@ type ComplexityRoot struct {
 		Categories func(childComplexity int) int
 		Genres     func(childComplexity int) int
 		Years      func(childComplexity int) int
+	}
+
+	SigningKeyRotation struct {
+		ActiveAt  func(childComplexity int) int
+		KID       func(childComplexity int) int
+		Published func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -424,6 +431,7 @@ type MutationResolver interface {
 	DeleteCastMember(ctx context.Context, id string) (bool, error)
 	SetUserRole(ctx context.Context, userID string, role platform.Role) (*auth.User, error)
 	DeleteUser(ctx context.Context, userID string) (bool, error)
+	RotateSigningKey(ctx context.Context) (*auth.RotateKeyResponse, error)
 	RedriveDeadLetter(ctx context.Context, id string) (bool, error)
 	Register(ctx context.Context, input model.RegisterInput) (*auth.Session, error)
 	Login(ctx context.Context, email string, password string) (*auth.Session, error)
@@ -1278,6 +1286,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResumeSubscription(childComplexity), true
+	case "Mutation.rotateSigningKey":
+		if e.ComplexityRoot.Mutation.RotateSigningKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RotateSigningKey(childComplexity), true
 	case "Mutation.setUserRole":
 		if e.ComplexityRoot.Mutation.SetUserRole == nil {
 			break
@@ -1759,6 +1773,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchFacets.Years(childComplexity), true
+
+	case "SigningKeyRotation.activeAt":
+		if e.ComplexityRoot.SigningKeyRotation.ActiveAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKeyRotation.ActiveAt(childComplexity), true
+	case "SigningKeyRotation.kid":
+		if e.ComplexityRoot.SigningKeyRotation.KID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKeyRotation.KID(childComplexity), true
+	case "SigningKeyRotation.published":
+		if e.ComplexityRoot.SigningKeyRotation.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKeyRotation.Published(childComplexity), true
 
 	case "Subscription.encodingProgress":
 		if e.ComplexityRoot.Subscription.EncodingProgress == nil {
@@ -2571,6 +2604,18 @@ func (ec *executionContext) childFields_SearchFacets(ctx context.Context, field 
 		return ec.fieldContext_SearchFacets_years(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchFacets", field.Name)
+}
+
+func (ec *executionContext) childFields_SigningKeyRotation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kid":
+		return ec.fieldContext_SigningKeyRotation_kid(ctx, field)
+	case "activeAt":
+		return ec.fieldContext_SigningKeyRotation_activeAt(ctx, field)
+	case "published":
+		return ec.fieldContext_SigningKeyRotation_published(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SigningKeyRotation", field.Name)
 }
 
 func (ec *executionContext) childFields_Upload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6918,6 +6963,56 @@ func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_rotateSigningKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rotateSigningKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RotateSigningKey(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋdflixᚋdflixᚋservicesᚋplatformᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *auth.RotateKeyResponse
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *auth.RotateKeyResponse
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.RotateKeyResponse) graphql.Marshaler {
+			return ec.marshalNSigningKeyRotation2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋauthᚐRotateKeyResponse(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rotateSigningKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningKeyRotation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_redriveDeadLetter(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9677,6 +9772,75 @@ func (ec *executionContext) fieldContext_SearchFacets_years(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SigningKeyRotation_kid(ctx context.Context, field graphql.CollectedField, obj *auth.RotateKeyResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKeyRotation_kid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKeyRotation_kid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKeyRotation", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningKeyRotation_activeAt(ctx context.Context, field graphql.CollectedField, obj *auth.RotateKeyResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKeyRotation_activeAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKeyRotation_activeAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKeyRotation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningKeyRotation_published(ctx context.Context, field graphql.CollectedField, obj *auth.RotateKeyResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKeyRotation_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Published, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKeyRotation_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKeyRotation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Subscription_encodingProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -13811,6 +13975,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "rotateSigningKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rotateSigningKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "redriveDeadLetter":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_redriveDeadLetter(ctx, field)
@@ -14486,6 +14657,49 @@ func (ec *executionContext) _SearchFacets(ctx context.Context, sel ast.Selection
 			}
 		case "years":
 			out.Values[i] = ec._SearchFacets_years(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signingKeyRotationImplementors = []string{"SigningKeyRotation"}
+
+func (ec *executionContext) _SigningKeyRotation(ctx context.Context, sel ast.SelectionSet, obj *auth.RotateKeyResponse) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signingKeyRotationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SigningKeyRotation")
+		case "kid":
+			out.Values[i] = ec._SigningKeyRotation_kid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeAt":
+			out.Values[i] = ec._SigningKeyRotation_activeAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "published":
+			out.Values[i] = ec._SigningKeyRotation_published(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15995,6 +16209,14 @@ func (ec *executionContext) marshalNSearchFacets2ᚖgithubᚗcomᚋdflixᚋdflix
 		return graphql.Null
 	}
 	return ec._SearchFacets(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSigningKeyRotation2ᚖgithubᚗcomᚋdflixᚋdflixᚋservicesᚋauthᚐRotateKeyResponse(ctx context.Context, sel ast.SelectionSet, v *auth.RotateKeyResponse) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SigningKeyRotation!")
+		return graphql.Null
+	}
+	return ec._SigningKeyRotation(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

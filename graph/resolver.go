@@ -22,6 +22,7 @@ type Accounts interface {
 	ListUsers(ctx context.Context, req auth.ListUsersRequest) (auth.ListUsersResponse, error)
 	SetUserRole(ctx context.Context, req auth.SetUserRoleRequest) (auth.SetUserRoleResponse, error)
 	DeleteUser(ctx context.Context, req auth.DeleteUserRequest) (auth.DeleteUserResponse, error)
+	RotateKey(ctx context.Context, req auth.RotateKeyRequest) (auth.RotateKeyResponse, error)
 }
 
 // Catalog is what the resolvers need from the catalog service.

@@ -247,9 +247,10 @@ type RotateKeyRequest struct {
 	Caller platform.Caller `json:"caller"`
 }
 
-// RotateKeyResponse names the new key and every key the JWKS now publishes,
-// oldest first.
+// RotateKeyResponse names the new key, when it starts signing, and every
+// key the JWKS now publishes, oldest first.
 type RotateKeyResponse struct {
-	KID       string   `json:"kid"`
-	Published []string `json:"published"`
+	KID       string    `json:"kid"`
+	ActiveAt  time.Time `json:"activeAt"`
+	Published []string  `json:"published"`
 }

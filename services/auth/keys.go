@@ -31,6 +31,9 @@ type storedKey struct {
 	Alg       string    `json:"alg"`
 	Seed      []byte    `json:"seed"` // the Ed25519 private key seed
 	CreatedAt time.Time `json:"createdAt"`
+	// ActiveAt is when the key starts signing; it is published from
+	// CreatedAt on. Zero means at once (the first key).
+	ActiveAt time.Time `json:"activeAt,omitzero"`
 }
 
 // keyRing is the stored list of signing keys.
@@ -40,9 +43,10 @@ type keyRing struct {
 
 // signingKey is a parsed stored key.
 type signingKey struct {
-	kid  string
-	priv jwk.Key
-	pub  jwk.Key
+	kid      string
+	priv     jwk.Key
+	pub      jwk.Key
+	activeAt time.Time
 }
 
 // keyCache is a replica's copy of the key ring.
@@ -92,7 +96,7 @@ func (k storedKey) parse() (signingKey, error) {
 			return signingKey{}, fmt.Errorf("signing key %s: %w", k.KID, err)
 		}
 	}
-	return signingKey{kid: k.KID, priv: priv, pub: pub}, nil
+	return signingKey{kid: k.KID, priv: priv, pub: pub, activeAt: k.ActiveAt}, nil
 }
 
 // readRing returns the stored key ring and its ETag, creating the first key
@@ -143,8 +147,8 @@ func (s *Service) loadKeys(ctx context.Context) ([]signingKey, error) {
 	return keys, nil
 }
 
-// signer returns the key that signs new tokens: the newest of the ring,
-// cached for Config.KeyCacheTTL.
+// signer returns the key that signs new tokens: the newest active key of
+// the ring, cached for Config.KeyCacheTTL.
 func (s *Service) signer(ctx context.Context) (signingKey, error) {
 	s.keys.mu.Lock()
 	defer s.keys.mu.Unlock()
@@ -155,7 +159,13 @@ func (s *Service) signer(ctx context.Context) (signingKey, error) {
 			return signingKey{}, err
 		}
 	}
-	return keys[len(keys)-1], nil
+	now := s.clock()
+	for i := len(keys) - 1; i > 0; i-- {
+		if !keys[i].activeAt.After(now) {
+			return keys[i], nil
+		}
+	}
+	return keys[0], nil
 }
 
 // JWKS returns the public keys of every signing key in the ring, each with
@@ -185,12 +195,15 @@ func (s *Service) JWKS(ctx context.Context, _ JWKSRequest) (JWKSResponse, error)
 	return resp, nil
 }
 
-// RotateKey adds a new signing key, which signs from now on, and keeps the
-// newest Config.MaxKeys keys (older ones are dropped from the JWKS, so rotate
-// no more often than once per access-token lifetime). Other replicas switch
-// to the new key within Config.KeyCacheTTL; tokens they sign meanwhile stay
-// valid because the previous key is still published, and a BFF that meets
-// the new kid refetches the JWKS. Only admins may rotate.
+// RotateKey adds a new signing key and keeps the newest Config.MaxKeys keys
+// (older ones are dropped from the JWKS, so rotate no more often than once
+// per access-token lifetime). The key is published at once and signs only
+// after Config.KeyActivationDelay: a BFF refetches the JWKS when it meets an
+// unknown kid, but at most once per authn.DefaultMinRefresh, so a key that
+// signed at once could be refused for that long by a BFF that had just
+// fetched. Other replicas pick the key up within Config.KeyCacheTTL; tokens
+// they sign meanwhile stay valid because the previous key is still
+// published. Only admins may rotate.
 func (s *Service) RotateKey(ctx context.Context, req RotateKeyRequest) (RotateKeyResponse, error) {
 	if err := req.Caller.RequireAdmin(); err != nil {
 		return RotateKeyResponse{}, op("RotateKey", err)
@@ -201,15 +214,17 @@ func (s *Service) RotateKey(ctx context.Context, req RotateKeyRequest) (RotateKe
 		if err != nil {
 			return err
 		}
-		next, err := generateKey(s.clock())
+		now := s.clock()
+		next, err := generateKey(now)
 		if err != nil {
 			return err
 		}
+		next.ActiveAt = now.Add(s.cfg.KeyActivationDelay)
 		ring.Keys = append(ring.Keys, next)
 		if extra := len(ring.Keys) - s.cfg.MaxKeys; extra > 0 {
 			ring.Keys = ring.Keys[extra:]
 		}
-		resp = RotateKeyResponse{KID: next.KID}
+		resp = RotateKeyResponse{KID: next.KID, ActiveAt: next.ActiveAt}
 		for _, k := range ring.Keys {
 			resp.Published = append(resp.Published, k.KID)
 		}

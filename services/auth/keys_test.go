@@ -80,9 +80,15 @@ func TestRotateKey(t *testing.T) {
 	kid := rotated.KID
 	assert.Len(t, rotated.Published, 2, "the previous key stays published")
 	assert.Equal(t, kid, rotated.Published[1], "oldest first")
+	assert.Equal(t, f.clock.Now().Add(30*time.Second), rotated.ActiveAt, "published now, signing after the activation delay")
+	early, err := f.svc.Login(t.Context(), LoginRequest{Email: "rotate@example.com", Password: testPassword})
+	require.NoError(t, err)
+	assert.Equal(t, headerKID(t, old.AccessToken), headerKID(t, early.Session.AccessToken), "the old key signs until the new one is active")
+
+	f.clock.Advance(30 * time.Second)
 	fresh, err := f.svc.Login(t.Context(), LoginRequest{Email: "rotate@example.com", Password: testPassword})
 	require.NoError(t, err)
-	assert.Equal(t, kid, headerKID(t, fresh.Session.AccessToken), "the new key signs at once where it was rotated")
+	assert.Equal(t, kid, headerKID(t, fresh.Session.AccessToken), "the new key signs once active where it was rotated")
 
 	resp, err := replica.JWKS(t.Context(), JWKSRequest{})
 	require.NoError(t, err)
@@ -93,7 +99,7 @@ func TestRotateKey(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	f.clock.Advance(time.Minute) // the replica's key cache expires
+	f.clock.Advance(time.Minute) // the replica's key cache expires too
 	r, err := replica.Refresh(t.Context(), RefreshRequest{RefreshToken: old.RefreshToken})
 	require.NoError(t, err)
 	assert.Equal(t, kid, headerKID(t, r.Session.AccessToken), "the replica switches within KeyCacheTTL")

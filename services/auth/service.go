@@ -31,6 +31,9 @@ type Config struct {
 	// before it reads them again from the state (to pick up a rotation done
 	// by another replica); zero means one minute. JWKS always reads fresh.
 	KeyCacheTTL time.Duration
+	// KeyActivationDelay is how long a rotated key is published before it
+	// signs (default 30s: longer than the BFF's least JWKS refetch interval).
+	KeyActivationDelay time.Duration
 	// MaxKeys is how many signing keys RotateKey keeps (newest signs, all
 	// are published); zero means 3.
 	MaxKeys int
@@ -57,6 +60,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.KeyCacheTTL <= 0 {
 		c.KeyCacheTTL = time.Minute
+	}
+	if c.KeyActivationDelay <= 0 {
+		c.KeyActivationDelay = 30 * time.Second
 	}
 	if c.MaxKeys <= 0 {
 		c.MaxKeys = 3
