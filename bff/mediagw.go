@@ -92,6 +92,11 @@ func (g *mediaGateway) startStream(ctx context.Context, caller platform.Caller, 
 		return 0, nil
 	}
 	resp, err := g.billing.StartStream(ctx, subscription.StartStreamRequest{Caller: caller, VideoID: videoID})
+	if platform.Is(err, platform.KindUnavailable) {
+		// Fail closed, and say why: the transport's own words ("sidecar or
+		// component unavailable") tell a viewer nothing.
+		return 0, platform.E(platform.KindUnavailable, "playback is unavailable: your subscription cannot be checked right now; try again shortly", err)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -146,6 +146,7 @@ func (r *faultRun) newStreamRefused(t *testing.T) {
 	play := ask(t, r.viewer, playQuery, map[string]any{"id": r.video})
 	require.Len(t, play.errors, 1, "a new stream is refused: %s", play)
 	assert.Equal(t, "UNAVAILABLE", play.errors[0].Code(), play.errors[0].Message)
+	assert.Contains(t, play.errors[0].Message, "subscription cannot be checked", "the viewer is told why")
 	assert.Equal(t, []any{"playback"}, play.errors[0].Path)
 	assert.Equal(t, "null", orNull(play.data["playback"]))
 	t.Logf("figure: subscription down: new playback refused in %s with %s %q", play.took, play.errors[0].Code(), play.errors[0].Message)
