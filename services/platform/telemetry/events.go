@@ -152,7 +152,7 @@ const deadLetterTimeout = 2 * time.Second
 // dropped it or its retries ran out (the broker or the bus decides which),
 // and leaves when an admin redrives it. It lists them at each scrape.
 func (t *Telemetry) DeadLetters(dl platform.DeadLetters) error {
-	return t.Registry.Register(&deadLetterCollector{dl: dl, desc: prometheus.NewDesc("dflix_event_dead_letters",
+	return t.Register(&deadLetterCollector{dl: dl, desc: prometheus.NewDesc("dflix_event_dead_letters",
 		"Dead letters stored and not redriven, by subscription (listed at scrape time).", []string{"subscription"}, nil),
 		failed: prometheus.NewDesc("dflix_event_dead_letters_scrape_errors", "1 when the dead letters could not be listed at this scrape.", nil, nil)})
 }

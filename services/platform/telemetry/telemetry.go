@@ -38,6 +38,7 @@ type Telemetry struct {
 	http       *httpMetrics
 	calls      *callMetrics
 	provider   *sdktrace.TracerProvider
+	registered []prometheus.Collector
 }
 
 // New builds the telemetry of one process: a fresh registry with the Go
@@ -55,14 +56,9 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 		http:       newHTTPMetrics(),
 		calls:      newCallMetrics(),
 	}
-	for _, c := range []prometheus.Collector{
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		t.events, t.http, t.calls,
-	} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("telemetry: register: %w", err)
-		}
+	if err := t.Register(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		t.events, t.http, t.calls); err != nil {
+		return nil, fmt.Errorf("telemetry: register: %w", err)
 	}
 	opts := []sdktrace.TracerProviderOption{
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
@@ -85,9 +81,22 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 func (t *Telemetry) Register(cs ...prometheus.Collector) error {
 	var errs []error
 	for _, c := range cs {
-		errs = append(errs, t.Registry.Register(c))
+		err := t.Registry.Register(c)
+		if err == nil {
+			t.registered = append(t.registered, c)
+		}
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// Describe sends the descriptions of every metric registered, also those
+// with no series yet (Gather leaves those out): a dashboard can be checked
+// against them.
+func (t *Telemetry) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range t.registered {
+		c.Describe(ch)
+	}
 }
 
 // Shutdown flushes the spans not exported yet.
