@@ -40,7 +40,7 @@ func TestDecodeDeliveredCloudEvent(t *testing.T) {
 			name: "as the sidecar delivers ours",
 			body: `{"specversion":"1.0","id":"e-1","type":"t","source":"s","time":"2026-01-02T03:04:05Z","datacontenttype":"application/json",
 				"data":{"a":1},"dflixtopic":"orig","topic":"deadletters","pubsubname":"pubsub","traceparent":"00-x","dflixredrive":"app/sub"}`,
-			want:    platform.Event{ID: "e-1", Type: "t", Source: "s", Topic: "orig", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Data: json.RawMessage(`{"a":1}`)},
+			want:    platform.Event{ID: "e-1", Type: "t", Source: "s", Topic: "orig", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Data: json.RawMessage(`{"a":1}`), TraceParent: "00-x"},
 			redrive: "app/sub",
 		},
 		{
