@@ -134,12 +134,13 @@ func (t *Telemetry) Handler(name string, h platform.Handler, log *slog.Logger) p
 		}
 		t.events.consumed.WithLabelValues(ev.Topic, ev.Type, name, outcome).Inc()
 		t.events.handling.WithLabelValues(name).Observe(elapsed.Seconds())
-		level := slog.LevelDebug // a seeded catalog alone is hundreds of events
+		attrs := []any{"subscription", name, "event_id", ev.ID, "event_type", ev.Type,
+			"outcome", outcome, "duration_ms", float64(elapsed.Microseconds()) / 1000}
 		if err != nil {
-			level = slog.LevelWarn
+			log.WarnContext(ctx, "event handled", append(attrs, "err", err)...)
+		} else {
+			log.DebugContext(ctx, "event handled", attrs...) // a seeded catalog alone is hundreds of events
 		}
-		log.Log(ctx, level, "event handled", "subscription", name, "event_id", ev.ID, "event_type", ev.Type,
-			"outcome", outcome, "duration_ms", float64(elapsed.Microseconds())/1000, "err", err)
 		return err
 	}
 }
