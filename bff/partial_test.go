@@ -78,3 +78,27 @@ func TestPartialDataWhileCatalogIsDown(t *testing.T) {
 func unavailable(string) error {
 	return platform.E(platform.KindUnavailable, "catalog unreachable", nil)
 }
+
+// TestHistoryWithoutCatalog checks that a viewer's watch history, which is
+// subscription's, still lists while catalog is down: each entry without its
+// video, and one UNAVAILABLE error on the list.
+func TestHistoryWithoutCatalog(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	res := s.do(t, s.viewer.token, `mutation($id: ID!) { recordProgress(videoId: $id, positionSeconds: 3) { positionSeconds } }`,
+		map[string]any{"id": s.fixture.video})
+	require.Empty(t, res.Errors, res.String())
+
+	s.calls.setHook(unavailable)
+	for _, query := range []string{
+		`{ continueWatching { positionSeconds video { id } } }`,
+		`{ watchHistory { edges { node { positionSeconds video { id } } } } }`,
+	} {
+		res = s.do(t, s.viewer.token, query, nil)
+		data, err := json.Marshal(res.Data)
+		require.NoError(t, err)
+		require.Len(t, res.Errors, 1, "%s data %s", res, data)
+		assert.Equal(t, bff.CodeUnavailable, res.Errors[0].Extensions["code"])
+		assert.Contains(t, string(data), `"positionSeconds":3`, "the entry is listed")
+		assert.Contains(t, string(data), `"video":null`, "without its video")
+	}
+}

@@ -406,6 +406,13 @@ func (c *countingCatalog) GetVideo(ctx context.Context, req catalog.GetVideoRequ
 	return c.API.GetVideo(ctx, req)
 }
 
+func (c *countingCatalog) GetVideos(ctx context.Context, req catalog.GetVideosRequest) (catalog.GetVideosResponse, error) {
+	if err := c.count(catalog.MethodGetVideos); err != nil {
+		return catalog.GetVideosResponse{}, err
+	}
+	return c.API.GetVideos(ctx, req)
+}
+
 func (c *countingCatalog) Search(ctx context.Context, req catalog.SearchRequest) (catalog.SearchResponse, error) {
 	if err := c.count(catalog.MethodSearch); err != nil {
 		return catalog.SearchResponse{}, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/dflix/dflix/graph/model"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
@@ -67,13 +69,25 @@ func optionalTime(t time.Time) *time.Time {
 }
 
 // withVideos pairs progress entries with their videos, in one catalog
-// call; entries of videos the caller can no longer see are left out.
+// call; entries of videos the caller can no longer see are left out. While
+// catalog is unavailable the entries come without their videos (the field
+// is nullable for that) and the list carries one UNAVAILABLE error: a
+// viewer's own history is subscription's, and still worth showing.
 func (r *Resolver) withVideos(ctx context.Context, items []subscription.Progress) ([]*model.WatchProgress, []int, error) {
 	ids := make([]string, len(items))
 	for i, it := range items {
 		ids[i] = it.VideoID
 	}
 	resp, err := r.catalog.GetVideos(ctx, catalog.GetVideosRequest{Caller: caller(ctx), IDs: ids})
+	if platform.Is(err, platform.KindUnavailable) {
+		graphql.AddError(ctx, err)
+		out := make([]*model.WatchProgress, len(items))
+		kept := make([]int, len(items))
+		for i, it := range items {
+			out[i], kept[i] = &model.WatchProgress{Progress: it}, i
+		}
+		return out, kept, nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}
