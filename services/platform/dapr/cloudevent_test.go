@@ -49,9 +49,17 @@ func TestDecodeDeliveredCloudEvent(t *testing.T) {
 			want: platform.Event{ID: "e-2", Type: "t", Source: "s", Topic: "videos", Data: json.RawMessage(`"text"`)},
 		},
 		{
+			// Bytes that are not JSON stay as their base64 text in a JSON
+			// string: an event's data must stay JSON to be stored as a dead
+			// letter and published again (FuzzDecodeCloudEvent).
 			name: "binary data",
 			body: `{"specversion":"1.0","id":"e-3","type":"t","source":"s","data_base64":"AAEC"}`,
-			want: platform.Event{ID: "e-3", Type: "t", Source: "s", Data: []byte{0, 1, 2}},
+			want: platform.Event{ID: "e-3", Type: "t", Source: "s", Data: []byte(`"AAEC"`)},
+		},
+		{
+			name: "JSON in base64",
+			body: `{"specversion":"1.0","id":"e-4","type":"t","source":"s","data_base64":"eyJhIjoxfQ=="}`,
+			want: platform.Event{ID: "e-4", Type: "t", Source: "s", Data: []byte(`{"a":1}`)},
 		},
 	}
 	for _, tc := range cases {
