@@ -56,7 +56,7 @@ test: $(WEB_DIST) vet fmt-check generate-check test-deps
 	scripts/infra.sh down all >/dev/null || true; exit $$status
 
 # make fuzz runs every fuzz target (fuzz_test.go files) for FUZZTIME each,
-# one at a time, and prints execs per target (docs/security-fuzzing.md);
+# one at a time, and prints execs per target (docs/security.md, Fuzzing);
 # make test runs them for CI_FUZZTIME each after the unit tests, which
 # already ran their seed corpora.
 FUZZTIME    ?= 60s
