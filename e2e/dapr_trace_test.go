@@ -59,7 +59,9 @@ func TestDaprTraceReachesServiceLogs(t *testing.T) {
 		"catalog.log has no call with trace %s", traceID)
 	t.Logf("figure: catalog logged the call: %s", lines("catalog", rpc)[0])
 
-	handled := func(l string) bool { return strings.Contains(l, "event handled") && strings.Contains(l, "video.changed") }
+	handled := func(l string) bool {
+		return strings.Contains(l, "event handled") && strings.Contains(l, "video.changed")
+	}
 	var where, line string
 	require.Eventually(t, func() bool {
 		for _, app := range []string{"bff", "catalog"} {
