@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dflix/dflix/services/platform"
 )
@@ -70,6 +71,9 @@ type Blobs struct {
 	chunk   int   // bytes per chunk
 	max     int64 // bytes per blob
 	locks   [blobLocks]sync.Mutex
+
+	dialectMu sync.Mutex // serializes learning d
+	d         atomic.Pointer[blobDialect]
 
 	rootMu sync.Mutex
 	root   string // the binding's rootPath as the sidecar resolved it
@@ -217,8 +221,8 @@ func (b *Blobs) deleteManifest(ctx context.Context, key string) (manifest, error
 	case err != nil:
 		return manifest{}, err
 	}
-	if _, err := b.invoke(ctx, "delete", key, nil); err != nil && !isNotFound(err) && !strings.Contains(err.Error(), "directory not empty") {
-		return manifest{}, classify(err, "")
+	if _, err := b.invoke(ctx, "delete", key, nil); err != nil && !b.isNotFound(err) && !strings.Contains(err.Error(), "directory not empty") {
+		return manifest{}, classifyBlob(err)
 	}
 	return m, nil
 }

@@ -25,13 +25,6 @@ const cleanupTimeout = 30 * time.Second
 // List, at once.
 const bindingParallelism = 8
 
-// notFoundMarks are how bindings.localstorage says a key holds no file.
-var notFoundMarks = []string{"file not found", "no such file or directory", "is a directory", "not a directory"}
-
-// collisionMarks are how bindings.localstorage says a file cannot be created
-// because a file stands where a directory must be, or the other way round.
-var collisionMarks = []string{"not a directory", "is a directory", "file exists"}
-
 // writeChunks streams r into new chunk files and returns their manifest.
 // On error the manifest counts every chunk it tried to write, so that they
 // can be removed.
@@ -67,23 +60,37 @@ func (b *Blobs) create(ctx context.Context, name string, data []byte) error {
 	return b.send(ctx, name, []byte(base64.StdEncoding.EncodeToString(data)))
 }
 
-// send writes the base64 text encoded to the file name, replacing it.
+// send writes the base64 text encoded to the file name, replacing it. The
+// text goes as a JSON string: both bindings unquote a payload that parses
+// as JSON before they decode base64 (localstorage with strconv.Unquote,
+// aws.s3 with json.Unmarshal and a cast to string), and bare base64 may
+// parse as something else ("null" becomes "", "1e+1" becomes "10"), which
+// a quoted one never does.
 //
 // Errors: KindConflict when name collides with a directory or a file on its
 // path; KindUnavailable as classify; KindInternal for a message over the
 // sidecar's limit, which is a configuration error.
 func (b *Blobs) send(ctx context.Context, name string, encoded []byte) error {
-	_, err := b.invoke(ctx, "create", name, encoded)
+	_, err := b.invoke(ctx, "create", name, quote(encoded))
 	switch {
 	case err == nil:
 		return nil
 	case status.Code(err) == codes.ResourceExhausted && strings.Contains(err.Error(), "larger than max"):
 		return platform.E(platform.KindInternal, "internal error",
 			fmt.Errorf("%d base64-encoded bytes exceed the gRPC message limit (daprd --max-body-size; Config.BlobChunkBytes is %d): %w", len(encoded), b.chunk, err))
-	case containsAny(err.Error(), collisionMarks):
+	case b.marked(err, func(d *blobDialect) []string { return d.collision }):
 		return platform.E(platform.KindConflict, "blob key collides with an existing blob or directory", err)
 	}
-	return classify(err, "")
+	return classifyBlob(err)
+}
+
+// quote returns the base64 text encoded as a JSON string; base64 needs no
+// escapes.
+func quote(encoded []byte) []byte {
+	q := make([]byte, 0, len(encoded)+2)
+	q = append(q, '"')
+	q = append(q, encoded...)
+	return append(q, '"')
 }
 
 // read returns the content of the file name.
@@ -92,10 +99,10 @@ func (b *Blobs) send(ctx context.Context, name string, encoded []byte) error {
 func (b *Blobs) read(ctx context.Context, name string) ([]byte, error) {
 	data, err := b.invoke(ctx, "get", name, nil)
 	if err != nil {
-		if isNotFound(err) {
+		if b.isNotFound(err) {
 			return nil, platform.E(platform.KindNotFound, fmt.Sprintf("blob %q not found", name), err)
 		}
-		return nil, classify(err, "")
+		return nil, classifyBlob(err)
 	}
 	return data, nil
 }
@@ -132,7 +139,7 @@ func (b *Blobs) removeChunks(ctx context.Context, m manifest) {
 		g.Go(func() error { return b.remove(gctx, m.chunkName(i)) })
 	}
 	err := g.Wait()
-	if err == nil {
+	if d := b.d.Load(); err == nil && d != nil && d.dirs {
 		err = b.remove(ctx, m.chunkDir())
 	}
 	if err != nil {
@@ -143,8 +150,8 @@ func (b *Blobs) removeChunks(ctx context.Context, m manifest) {
 // remove deletes the file or empty directory name; a missing one is no
 // error.
 func (b *Blobs) remove(ctx context.Context, name string) error {
-	if _, err := b.invoke(ctx, "delete", name, nil); err != nil && !isNotFound(err) {
-		return fmt.Errorf("delete %s: %w", name, classify(err, ""))
+	if _, err := b.invoke(ctx, "delete", name, nil); err != nil && !b.isNotFound(err) {
+		return fmt.Errorf("delete %s: %w", name, classifyBlob(err))
 	}
 	return nil
 }
@@ -154,13 +161,23 @@ func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }
 
-// invoke runs one operation of the binding on fileName.
-func (b *Blobs) invoke(ctx context.Context, op, fileName string, data []byte) ([]byte, error) {
+// invoke runs one operation of the binding on the file or object name, in
+// the binding's dialect.
+func (b *Blobs) invoke(ctx context.Context, op, name string, data []byte) ([]byte, error) {
+	d, err := b.dialect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.invokeRaw(ctx, op, d.metadata(op, name), data)
+}
+
+// invokeRaw runs one operation of the binding with the metadata given.
+func (b *Blobs) invokeRaw(ctx context.Context, op string, md map[string]string, data []byte) ([]byte, error) {
 	out, err := b.sc.client.InvokeBinding(ctx, &daprc.InvokeBindingRequest{
 		Name:      b.binding,
 		Operation: op,
 		Data:      data,
-		Metadata:  map[string]string{"fileName": fileName},
+		Metadata:  md,
 	})
 	if err != nil {
 		return nil, err
@@ -168,6 +185,29 @@ func (b *Blobs) invoke(ctx context.Context, op, fileName string, data []byte) ([
 	return out.Data, nil
 }
 
-func isNotFound(err error) bool {
-	return containsAny(err.Error(), notFoundMarks)
+// isNotFound reports whether err is the binding's answer for a missing key.
+func (b *Blobs) isNotFound(err error) bool {
+	return b.marked(err, func(d *blobDialect) []string { return d.notFound })
+}
+
+// marked reports whether err, an error of the binding, bears one of the
+// marks of the binding's dialect; errors before the binding was reached
+// bear none.
+func (b *Blobs) marked(err error, marks func(*blobDialect) []string) bool {
+	d := b.d.Load()
+	var pe *platform.Error
+	if d == nil || errors.As(err, &pe) {
+		return false
+	}
+	return containsAny(strings.ToLower(err.Error()), marks(d))
+}
+
+// classifyBlob is classify for errors of invoke, which come back
+// classified already when the binding was not reached.
+func classifyBlob(err error) error {
+	var pe *platform.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	return classify(err, "")
 }

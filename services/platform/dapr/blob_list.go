@@ -13,9 +13,9 @@ import (
 )
 
 // List returns the blobs whose keys start with prefix (any string, not only
-// a directory), sorted by key. It lists the directory the prefix falls in,
-// leaving out the chunks, and reads the manifest of every blob found to
-// learn its size.
+// a directory), sorted by key. It lists the directory the prefix falls in
+// (on localstorage) or the objects under the prefix (on S3), leaving out
+// the chunks, and reads the manifest of every blob found to learn its size.
 //
 // Errors: KindInvalid for a prefix that is no key prefix (such as "../");
 // KindUnavailable when the sidecar cannot be reached or ctx ends.
@@ -32,7 +32,16 @@ func (b *Blobs) List(ctx context.Context, prefix string) ([]platform.BlobInfo, e
 			return []platform.BlobInfo{}, nil // no blob is there
 		}
 	}
-	keys, err := b.listDir(ctx, dir)
+	d, err := b.dialect(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dapr: blob list %q: %w", prefix, err)
+	}
+	var keys []string
+	if d.dirs {
+		keys, err = b.listDir(ctx, dir)
+	} else {
+		keys, err = b.listObjects(ctx, prefix)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dapr: blob list %q: %w", prefix, err)
 	}
@@ -57,7 +66,7 @@ func (b *Blobs) listDir(ctx context.Context, dir string) ([]string, error) {
 		if strings.Contains(text, "error getting stats for path") || strings.Contains(text, "not a directory") {
 			return nil, nil // no such directory: nothing under it
 		}
-		return nil, classify(err, "")
+		return nil, classifyBlob(err)
 	}
 	var paths []string
 	if err := json.Unmarshal(out, &paths); err != nil {
@@ -124,7 +133,7 @@ func (b *Blobs) rootPath(ctx context.Context) (string, error) {
 	i := strings.Index(text, mark)
 	j := strings.Index(text, "/"+probe)
 	if i < 0 || j < i+len(mark) {
-		return "", fmt.Errorf("dapr: blob binding %s: learn its root: %w", b.binding, classify(err, ""))
+		return "", fmt.Errorf("dapr: blob binding %s: learn its root: %w", b.binding, classifyBlob(err))
 	}
 	b.root = text[i+len(mark) : j]
 	return b.root, nil

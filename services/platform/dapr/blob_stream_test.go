@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -18,12 +16,18 @@ import (
 )
 
 // TestBlobStreamsFlat: a blob over the old 32 MiB limit goes through with
-// the default chunk size, and neither Put nor reading it back holds it in
-// memory: the heap's peak growth, garbage not yet collected included, stays
-// a few chunks (about 12 MiB here), well below half the blob.
+// the default chunk size, on each binding, and neither Put nor reading it
+// back holds it in memory: the heap's peak growth, garbage not yet
+// collected included, stays a few chunks (about 12 MiB here), well below
+// half the blob.
 func TestBlobStreamsFlat(t *testing.T) {
+	for _, bb := range blobBindings {
+		t.Run(bb.name, func(t *testing.T) { streamsFlat(t, bb.sc(t).Blobs()) })
+	}
+}
+
+func streamsFlat(t *testing.T, b platform.Blob) {
 	const size = 48 << 20
-	b := blobSC(t).Blobs()
 	ctx := context.Background()
 	key := "stream/" + randomID()
 	want := sha256.New()
@@ -57,22 +61,29 @@ func TestBlobStreamsFlat(t *testing.T) {
 }
 
 // TestBlobLayout: a blob is a manifest at its key and chunk files in
-// .chunks/<id>/; a replaced or deleted blob's chunks are removed.
+// .chunks/<id>/, on each binding; a replaced or deleted blob's chunks are
+// removed.
 func TestBlobLayout(t *testing.T) {
+	for _, bb := range blobBindings {
+		t.Run(bb.name, func(t *testing.T) { blobLayout(t, bb.sc(t)) })
+	}
+}
+
+func blobLayout(t *testing.T, sc *Sidecar) {
 	const chunk = 64 << 10
-	b := blobSC(t).blobs(chunk, DefaultMaxBlobBytes)
+	b := sc.blobs(chunk, DefaultMaxBlobBytes)
 	ctx := context.Background()
-	root := blobRoot(t, b)
 	key := "layout-" + randomID() + "/k"
 	_, err := b.Put(ctx, key, bytes.NewReader(make([]byte, 5*chunk/2)))
 	require.NoError(t, err)
-	m := readManifestFile(t, root, key)
+	m := readManifestRaw(t, b, key)
 	assert.Equal(t, manifest{Version: 1, Size: 5 * chunk / 2, ChunkSize: chunk, Chunks: 3, ID: m.ID}, m)
-	for i, want := range []int64{chunk, chunk, chunk / 2} {
-		st, err := os.Stat(filepath.Join(root, m.chunkName(int64(i))))
+	for i, want := range []int{chunk, chunk, chunk / 2} {
+		data, err := b.read(ctx, m.chunkName(int64(i)))
 		require.NoError(t, err)
-		assert.Equal(t, want, st.Size(), "chunk %d", i)
+		assert.Len(t, data, want, "chunk %d", i)
 	}
+	assert.Contains(t, chunkDirs(t, b), m.ID)
 	infos, err := b.List(ctx, "")
 	require.NoError(t, err)
 	for _, info := range infos {
@@ -81,19 +92,26 @@ func TestBlobLayout(t *testing.T) {
 
 	_, err = b.Put(ctx, key, bytes.NewReader([]byte("small")))
 	require.NoError(t, err)
-	assert.NoDirExists(t, filepath.Join(root, m.chunkDir()), "the replaced blob's chunks")
-	m = readManifestFile(t, root, key)
+	assert.NotContains(t, chunkDirs(t, b), m.ID, "the replaced blob's chunks")
+	m = readManifestRaw(t, b, key)
 	assert.Equal(t, int64(1), m.Chunks)
 	require.NoError(t, b.Delete(ctx, key))
-	assert.NoFileExists(t, filepath.Join(root, key))
-	assert.NoDirExists(t, filepath.Join(root, m.chunkDir()), "the deleted blob's chunks")
+	_, err = b.read(ctx, key)
+	assert.Equal(t, platform.KindNotFound, platform.KindOf(err), "the deleted blob's manifest: %v", err)
+	assert.NotContains(t, chunkDirs(t, b), m.ID, "the deleted blob's chunks")
 }
 
 // TestBlobReaderOfReplacedBlob: a reader whose blob is replaced meanwhile
-// fails with KindConflict once it needs a removed chunk.
+// fails with KindConflict once it needs a removed chunk, on each binding.
 func TestBlobReaderOfReplacedBlob(t *testing.T) {
+	for _, bb := range blobBindings {
+		t.Run(bb.name, func(t *testing.T) { readerOfReplacedBlob(t, bb.sc(t)) })
+	}
+}
+
+func readerOfReplacedBlob(t *testing.T, sc *Sidecar) {
 	const chunk = 64 << 10
-	b := blobSC(t).blobs(chunk, DefaultMaxBlobBytes)
+	b := sc.blobs(chunk, DefaultMaxBlobBytes)
 	ctx := context.Background()
 	key := "replaced/" + randomID()
 	_, err := b.Put(ctx, key, bytes.NewReader(make([]byte, 3*chunk)))
@@ -109,8 +127,9 @@ func TestBlobReaderOfReplacedBlob(t *testing.T) {
 	assert.Equal(t, platform.KindConflict, platform.KindOf(err), "%v", err)
 }
 
-// TestBlobKeyCollision: a key whose path a blob or directory blocks is
-// KindConflict, and its Put leaves no chunks.
+// TestBlobKeyCollision: on localstorage, a key whose path a blob or
+// directory blocks is KindConflict, and its Put leaves no chunks
+// (TestBlobS3KeyCollision is S3's).
 func TestBlobKeyCollision(t *testing.T) {
 	const chunk = 64 << 10
 	b := blobSC(t).blobs(chunk, DefaultMaxBlobBytes)
@@ -128,9 +147,11 @@ func TestBlobKeyCollision(t *testing.T) {
 	assert.Equal(t, before, chunkDirs(t, b))
 }
 
-func readManifestFile(t *testing.T, root, key string) manifest {
+// readManifestRaw reads the file or object at key through the binding and
+// decodes it as a manifest.
+func readManifestRaw(t *testing.T, b *Blobs, key string) manifest {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root, key))
+	data, err := b.read(context.Background(), key)
 	require.NoError(t, err)
 	var m manifest
 	require.NoError(t, json.Unmarshal(data, &m))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -107,9 +108,15 @@ func TestManifestHalfWritten(t *testing.T) {
 }
 
 // TestBlobChunkOverSidecarLimit: chunks whose base64 exceeds daprd's
-// --max-body-size are a configuration error, and the Put leaves nothing.
+// --max-body-size are a configuration error, and the Put leaves nothing,
+// on each binding.
 func TestBlobChunkOverSidecarLimit(t *testing.T) {
-	sc := blobSC(t)
+	for _, bb := range blobBindings {
+		t.Run(bb.name, func(t *testing.T) { chunkOverSidecarLimit(t, bb.sc(t)) })
+	}
+}
+
+func chunkOverSidecarLimit(t *testing.T, sc *Sidecar) {
 	b := sc.blobs(4<<20, DefaultMaxBlobBytes)
 	ctx := context.Background()
 	key := "limit/" + randomID()
@@ -124,9 +131,14 @@ func TestBlobChunkOverSidecarLimit(t *testing.T) {
 
 // TestBlobFailedPutKeepsOldBlob: a Put that fails midway (over the size
 // limit, its reader failing, its ctx ending) removes the chunks it wrote
-// and leaves the old blob whole.
+// and leaves the old blob whole, on each binding.
 func TestBlobFailedPutKeepsOldBlob(t *testing.T) {
-	sc := blobSC(t)
+	for _, bb := range blobBindings {
+		t.Run(bb.name, func(t *testing.T) { failedPutKeepsOldBlob(t, bb.sc(t)) })
+	}
+}
+
+func failedPutKeepsOldBlob(t *testing.T, sc *Sidecar) {
 	const chunk = 64 << 10
 	b := sc.blobs(chunk, 3*chunk)
 	old := bytes.Repeat([]byte("old"), chunk)
@@ -162,7 +174,8 @@ func TestBlobFailedPutKeepsOldBlob(t *testing.T) {
 }
 
 // TestBlobLegacyFile: a plain file at a key, as stored before blobs were
-// chunked, reads as a blob; a Put replaces it.
+// chunked (on localstorage, the only binding there was then), reads as a
+// blob; a Put replaces it.
 func TestBlobLegacyFile(t *testing.T) {
 	sc := blobSC(t)
 	b := sc.blobs(64<<10, DefaultMaxBlobBytes)
@@ -217,9 +230,21 @@ func blobRoot(t *testing.T, b *Blobs) string {
 	return root
 }
 
-// chunkDirs lists the chunk directories of b's binding.
+// chunkDirs lists the chunk directories of b's binding: the directories
+// of localstorage, the common prefixes of S3.
 func chunkDirs(t *testing.T, b *Blobs) []string {
 	t.Helper()
+	d, err := b.dialect(context.Background())
+	require.NoError(t, err)
+	if !d.dirs {
+		_, dirs, err := b.listS3(context.Background(), chunkDir+"/", "/")
+		require.NoError(t, err)
+		names := []string{}
+		for _, dir := range dirs {
+			names = append(names, strings.TrimSuffix(strings.TrimPrefix(dir, chunkDir+"/"), "/"))
+		}
+		return names
+	}
 	entries, err := os.ReadDir(filepath.Join(blobRoot(t, b), chunkDir))
 	if errors.Is(err, os.ErrNotExist) {
 		return []string{}
