@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# infra.sh: our own Redis, PostgreSQL, RabbitMQ and Mosquitto for the Dapr
-# component sets in components/, on loopback, on non-default ports, under a
-# run dir: never the system services.
+# infra.sh: our own Redis, PostgreSQL, RabbitMQ, Mosquitto and S3 server
+# (versitygw) for the Dapr component sets in components/, on loopback, on
+# non-default ports, under a run dir: never the system services.
 #
 #   scripts/infra.sh up|down|status|reset [TARGET...]
 #   scripts/infra.sh rundir          print the run dir
@@ -11,10 +11,11 @@
 #                                    fonts, for the browser tests; nginx:
 #                                    /usr/sbin/nginx, for the media delivery
 #                                    benchmark, with no system service
-#                                    started)
+#                                    started; s3: versitygw, built from the
+#                                    Go module proxy by scripts/versitygw.sh)
 #
-# TARGET is a server (redis, postgres, rabbitmq, mosquitto), a component set
-# (redis, rabbitmq-postgres, mqtt-sqlite) or all (the default).
+# TARGET is a server (redis, postgres, rabbitmq, mosquitto, s3), a component
+# set (redis, rabbitmq-postgres, mqtt-sqlite, redis-s3) or all (the default).
 #
 # up installs the Debian packages that are missing (as root, or through sudo),
 # starts each server once and waits until it accepts connections; when it
@@ -23,7 +24,9 @@
 # SQLite files, for a fresh platform in tests. Run dir:
 # ${DFLIX_RUN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dflix/run}. Ports are fixed
 # because the component YAML names them: Redis 16379, PostgreSQL 15432,
-# RabbitMQ AMQP 15673 (distribution 25673, epmd 14369), Mosquitto 11883.
+# RabbitMQ AMQP 15673 (distribution 25673, epmd 14369), Mosquitto 11883, S3
+# 19000 (versitygw's posix backend under the run dir; bucket "dflix", access
+# key "dflix", secret "dflix-test-secret": test credentials, loopback only).
 set -euo pipefail
 
 RUN_DIR=${DFLIX_RUN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dflix/run}
@@ -36,6 +39,11 @@ RABBIT_DIST_PORT=25673
 RABBIT_EPMD_PORT=14369
 RABBIT_NODE=dflix@localhost
 MQTT_PORT=11883
+S3_PORT=19000
+S3_BUCKET=dflix
+S3_ACCESS_KEY=dflix
+S3_SECRET_KEY=dflix-test-secret
+SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Seconds each server gets to accept connections after a start.
 TIMEOUT=${DFLIX_INFRA_TIMEOUT:-120}
 
@@ -55,15 +63,17 @@ servers_for() {
 	local t out=()
 	for t in "$@"; do
 		case $t in
-		all) out+=(redis postgres rabbitmq mosquitto) ;;
+		all) out+=(redis postgres rabbitmq mosquitto s3) ;;
 		redis) out+=(redis) ;;
 		postgres | postgresql) out+=(postgres) ;;
 		rabbitmq) out+=(rabbitmq) ;;
 		mosquitto | mqtt) out+=(mosquitto) ;;
 		rabbitmq-postgres) out+=(rabbitmq postgres) ;;
 		mqtt-sqlite) out+=(mosquitto) ;;
+		s3) out+=(s3) ;;
+		redis-s3) out+=(redis s3) ;;
 		kubernetes) ;; # a set for a cluster: nothing to run here
-		*) die "unknown target '$t' (want redis, postgres, rabbitmq, mosquitto, all or a set: redis, rabbitmq-postgres, mqtt-sqlite)" ;;
+		*) die "unknown target '$t' (want redis, postgres, rabbitmq, mosquitto, s3, all or a set: redis, rabbitmq-postgres, mqtt-sqlite, redis-s3)" ;;
 		esac
 	done
 	local s seen=" "
@@ -417,6 +427,49 @@ mosquitto_down() {
 
 mosquitto_status() { mqtt_ready; }
 
+# --- S3 (versitygw) ---------------------------------------------------------------
+# A Go S3 gateway over its posix backend: the bucket is the directory
+# data/$S3_BUCKET, and object metadata lives in a sidecar directory, so the
+# file system needs no extended attributes.
+
+s3_pidfile() { printf '%s/s3/versitygw.pid\n' "$RUN_DIR"; }
+
+s3_ready() {
+	local pidfile
+	pidfile=$(s3_pidfile)
+	port_open "$S3_PORT" && [[ -s $pidfile ]] && kill -0 "$(<"$pidfile")" 2>/dev/null
+}
+
+# s3_bin: the path of versitygw, built once (minutes, the first time).
+s3_bin() { "$SCRIPTS/versitygw.sh" 9>&-; }
+
+s3_up() {
+	local dir=$RUN_DIR/s3 bin
+	bin=$(s3_bin)
+	mkdir -p "$dir/data/$S3_BUCKET" "$dir/meta"
+	if s3_ready; then
+		log "s3 already running on $HOST:$S3_PORT"
+		return 0
+	fi
+	port_open "$S3_PORT" && die "port $S3_PORT is taken by something that is not our versitygw"
+	# Detached, in its own session, so a Ctrl-C here does not reach it.
+	setsid nohup env ROOT_ACCESS_KEY="$S3_ACCESS_KEY" ROOT_SECRET_KEY="$S3_SECRET_KEY" \
+		"$bin" --port "$HOST:$S3_PORT" --region us-east-1 --quiet \
+		posix --sidecar "$dir/meta" "$dir/data" </dev/null >>"$dir/versitygw.log" 2>&1 9>&- &
+	printf '%s\n' "$!" >"$(s3_pidfile)"
+	wait_for s3 s3_ready
+}
+
+s3_down() {
+	local pidfile
+	pidfile=$(s3_pidfile)
+	[[ -s $pidfile ]] || return 0
+	kill -TERM "$(<"$pidfile")" 2>/dev/null || true
+	wait_gone "$pidfile" s3
+}
+
+s3_status() { s3_ready; }
+
 # --- reset: empty the stores and queues of a running server ----------------
 # For tests that need a fresh platform: every key, table, queue and retained
 # message is gone afterwards; the servers keep running.
@@ -442,6 +495,13 @@ mosquitto_reset() {
 	mosquitto_up
 }
 
+# s3_reset: every object of the bucket goes; the bucket stays (the posix
+# backend reads the directories as they are, so no restart is needed).
+s3_reset() {
+	find "$RUN_DIR/s3/data/$S3_BUCKET" -mindepth 1 -delete
+	find "$RUN_DIR/s3/meta" -mindepth 1 -path "$RUN_DIR/s3/meta/$S3_BUCKET/*" -delete 2>/dev/null || true
+}
+
 # --- main ------------------------------------------------------------------------
 
 # install_tools TOOL...: the Debian packages behind tools, installed once.
@@ -463,7 +523,8 @@ install_tools() {
 		# The package's postinst would start the system nginx on port 80:
 		# ensure_packages' policy-rc.d forbids it; callers run their own.
 		nginx) command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || pkgs+=(nginx) ;;
-		*) die "unknown tool '$t' (want ffmpeg, chromium or nginx)" ;;
+		s3 | versitygw) s3_bin >/dev/null ;;
+		*) die "unknown tool '$t' (want ffmpeg, chromium, nginx or s3)" ;;
 		esac
 	done
 	((${#pkgs[@]})) || return 0
@@ -479,6 +540,7 @@ port_of() {
 	postgres) echo "$PG_PORT" ;;
 	rabbitmq) echo "$RABBIT_PORT" ;;
 	mosquitto) echo "$MQTT_PORT" ;;
+	s3) echo "$S3_PORT" ;;
 	esac
 }
 
@@ -503,6 +565,11 @@ main() {
 	local servers
 	servers=$(servers_for "$@")
 	mkdir -p "$RUN_DIR"
+	# Build versitygw before taking the lock: the first build takes minutes,
+	# and other callers' up and down need not wait for it.
+	if [[ $cmd == up && $'\n'$servers$'\n' == *$'\n's3$'\n'* ]]; then
+		s3_bin >/dev/null
+	fi
 	if [[ $cmd != status ]]; then
 		# One up or down at a time, across processes. Every server start closes
 		# fd 9 (9>&-): a daemon that inherited it would hold the lock forever.
