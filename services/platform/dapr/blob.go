@@ -29,10 +29,12 @@ const chunkDir = ".chunks"
 // default then) can still be read.
 const legacyBlobMessage = 64 << 20
 
-// Blobs is a platform.Blob over a bindings.localstorage output binding
-// (operations create, get, delete, list), whose keys are file paths under
-// the binding's rootPath. A binding moves a file in one message, so a blob
-// is stored as chunks plus a manifest:
+// Blobs is a platform.Blob over a bindings.localstorage output binding,
+// whose keys are file paths under the binding's rootPath, or over a
+// bindings.aws.s3 one, whose keys are object keys in its bucket (operations
+// create, get, delete, list on both). Which one it is, Blobs reads from the
+// sidecar's metadata on first use (blob_dialect.go). A binding moves a file
+// in one message, so a blob is stored as chunks plus a manifest:
 //   - the blob at key K is a small JSON manifest in the file K
 //     ({"dflixBlob":1,"size":…,"chunkSize":…,"chunks":…,"id":…}), and its
 //     bytes are the files .chunks/<id>/000000, 000001, … of chunkSize bytes
@@ -42,9 +44,9 @@ const legacyBlobMessage = 64 << 20
 //   - Open reads the manifest and returns a reader that fetches the chunk
 //     at its offset when read (io.ReadSeeker and io.ReaderAt); Stat and List
 //     read manifests only;
-//   - files are sent base64-encoded, which the binding decodes, so any bytes
-//     round-trip (it would otherwise unquote or base64-decode content that
-//     happens to parse so);
+//   - files are sent base64-encoded in a JSON string, which the binding
+//     unquotes and decodes, so any bytes round-trip (it would otherwise
+//     unquote or base64-decode content that happens to parse so);
 //   - a plain file at K, as stored before blobs were chunked, reads as a
 //     blob of one chunk.
 //
@@ -56,8 +58,9 @@ const legacyBlobMessage = 64 << 20
 //
 // What is not: a reader streaming a blob that is replaced or deleted
 // meanwhile fails with KindConflict once it needs a chunk that was removed.
-// The binding has no rename, so a Put that fails while it writes the
-// manifest may leave the key holding an empty or partial file. Chunks leak
+// localstorage has no rename, so a Put that fails while it writes the
+// manifest may leave the key holding an empty or partial file (an S3 PUT
+// is atomic). Chunks leak
 // (never corrupt a blob) when a process dies mid-Put, when cleaning up
 // fails, or when Puts or Deletes of one key from different processes
 // interleave (within one process, each reads the manifest it replaces and
@@ -96,7 +99,8 @@ func (s *Sidecar) blobs(chunk int, maxBytes int64) *Blobs {
 //
 // Errors: KindInvalid for an invalid or reserved key or a blob over
 // Config.MaxBlobBytes; KindConflict when the key's path collides with
-// another blob (a file cannot be both "a" and the directory of "a/b");
+// another blob (a file cannot be both "a" and the directory of "a/b"; S3
+// keys are no paths, but S3 servers over a file system refuse so too);
 // KindUnavailable when the sidecar cannot be reached or ctx ends; reading r
 // fails with r's error.
 func (b *Blobs) Put(ctx context.Context, key string, r io.Reader) (int64, error) {

@@ -47,8 +47,9 @@ type Config struct {
 	// shared topic sees every app's dead letters and ignores the others';
 	// a per-app topic ("deadletters-catalog") saves that traffic.
 	DeadLetterTopic string
-	// BlobBinding is the bindings.localstorage output binding, default
-	// "blobs".
+	// BlobBinding is the output binding blobs are stored with, default
+	// "blobs": bindings.localstorage or bindings.aws.s3, told apart by the
+	// type the sidecar reports.
 	BlobBinding string
 	// MaxBlobBytes bounds the total size of one blob, default 64 GiB; a
 	// Put over it fails with KindInvalid.
