@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -122,4 +124,33 @@ func histogramSum(families map[string]*dto.MetricFamily, name string) float64 {
 		}
 	}
 	return total
+}
+
+// TestMetricsOnTheirOwnPort checks that --metrics-addr moves /metrics off
+// the public port: an Ingress in front of the BFF then cannot expose them.
+func TestMetricsOnTheirOwnPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	in := start(t, t.TempDir(), "--metrics-addr="+addr)
+	resp, err := http.Get(in.URL + "/metrics")
+	require.NoError(t, err)
+	public, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.NotContains(t, string(public), "# HELP", "no metrics on the public port")
+
+	var families map[string]*dto.MetricFamily
+	require.Eventually(t, func() bool {
+		r, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return false
+		}
+		r.Body.Close()
+		return r.StatusCode == http.StatusOK
+	}, 10*time.Second, 50*time.Millisecond, "metrics served on %s", addr)
+	families = scrape(t, "http://"+addr)
+	assert.Contains(t, families, "go_goroutines", "the process's own metrics")
 }

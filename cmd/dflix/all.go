@@ -105,9 +105,14 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, tel *telemetry.Te
 			}
 		})
 	}
+	relays.Go(func() {
+		if err := serveMetrics(relayCtx, cfg, tel, log); err != nil {
+			log.Error("metrics listener stopped", "addr", cfg.MetricsAddr, "err", err)
+		}
+	})
 	mux := http.NewServeMux()
 	mux.Handle("/", streams.Middleware(srv))
-	return serve(ctx, cfg, log, instrument(tel, log, mux), func(addr string) {
+	return serve(ctx, cfg, log, instrument(tel, log, mux, cfg.MetricsAddr), func(addr string) {
 		log.Info("listening", "addr", addr, "target", cfg.Target, "data_dir", cfg.DataDir)
 		fmt.Fprintf(stdout, "dflix ready at %s\n", publicURL(addr))
 		if cfg.Introspection {

@@ -21,6 +21,7 @@ import (
 type config struct {
 	Target         string
 	Addr           string
+	MetricsAddr    string // "" serves /metrics on Addr
 	DataDir        string
 	LogFormat      string
 	LogLevel       slog.Level
@@ -106,6 +107,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Target, "target", env("DFLIX_TARGET", "all"), "what to run: all|bff|auth|catalog|subscription|encoder")
 	fs.StringVar(&c.Addr, "addr", env("DFLIX_ADDR", ":8080"), "HTTP listen address")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("DFLIX_METRICS_ADDR", ""), "serve /metrics on this address only (default: on --addr); keeps the metrics off a public port")
 	fs.StringVar(&c.DataDir, "data-dir", env("DFLIX_DATA_DIR", "./data"), "where embedded state, events and media live")
 	fs.StringVar(&c.LogFormat, "log-format", env("DFLIX_LOG_FORMAT", "json"), "json|text")
 	level := fs.String("log-level", env("DFLIX_LOG_LEVEL", "info"), "debug|info|warn|error")

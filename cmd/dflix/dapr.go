@@ -105,7 +105,12 @@ func runDapr(ctx context.Context, cfg config, log *slog.Logger, tel *telemetry.T
 			}
 		})
 	}
-	return serve(ctx, cfg, log, instrument(tel, log, mux), func(addr string) {
+	wg.Go(func() {
+		if err := serveMetrics(relayCtx, cfg, tel, log); err != nil {
+			log.Error("metrics listener stopped", "addr", cfg.MetricsAddr, "err", err)
+		}
+	})
+	return serve(ctx, cfg, log, instrument(tel, log, mux, cfg.MetricsAddr), func(addr string) {
 		log.Info("listening", "addr", addr, "target", cfg.Target, "dapr_http_port", cfg.DaprHTTPPort)
 		fmt.Fprintf(stdout, "dflix ready at %s (%s beside its Dapr sidecar)\n", publicURL(addr), cfg.Target)
 	})

@@ -62,9 +62,29 @@ func bffTelemetry(tel *telemetry.Telemetry) (*bff.Metrics, *telemetry.Streams, e
 	return m, streams, nil
 }
 
-// instrument serves /metrics beside mux's routes, all behind the tracing
-// middleware.
-func instrument(tel *telemetry.Telemetry, log *slog.Logger, mux *http.ServeMux) http.Handler {
-	mux.Handle("GET /metrics", promhttp.HandlerFor(tel.Registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
+// instrument serves /metrics beside mux's routes, unless metricsAddr names
+// a listener of its own, all behind the tracing middleware.
+func instrument(tel *telemetry.Telemetry, log *slog.Logger, mux *http.ServeMux, metricsAddr string) http.Handler {
+	if metricsAddr == "" {
+		mux.Handle("GET /metrics", metricsHandler(tel, log))
+	}
 	return tel.Middleware(log, mux)
+}
+
+func metricsHandler(tel *telemetry.Telemetry, log *slog.Logger) http.Handler {
+	return promhttp.HandlerFor(tel.Registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)})
+}
+
+// serveMetrics serves /metrics alone on cfg.MetricsAddr until ctx ends, so
+// an operator can keep them off the port an Ingress exposes. It returns at
+// once when no such address is configured.
+func serveMetrics(ctx context.Context, cfg config, tel *telemetry.Telemetry, log *slog.Logger) error {
+	if cfg.MetricsAddr == "" {
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler(tel, log))
+	mcfg := cfg
+	mcfg.Addr = cfg.MetricsAddr
+	return serve(ctx, mcfg, log, mux, func(addr string) { log.Info("metrics listening", "addr", addr) })
 }
