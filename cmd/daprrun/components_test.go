@@ -78,7 +78,12 @@ func TestComponentSetsAreInterchangeable(t *testing.T) {
 	}
 	want = append(want, "Component/pubsub", "Component/broadcast", "Component/blobs", "Component/payments", "Component/renewals", "Resiliency/dflix",
 		"Subscription/catalog-user-deleted", "Subscription/bff-revocations", "Subscription/bff-cache", "Subscription/catalog-projection",
-		"Subscription/deadletters", "Subscription/encoder-uploads", "Subscription/catalog-media", "Subscription/bff-media")
+		"Subscription/encoder-uploads", "Subscription/catalog-media", "Subscription/bff-media")
+	for _, k := range want {
+		if name, ok := strings.CutPrefix(k, "Subscription/"); ok {
+			want = append(want, "Subscription/deadletters."+name) // each its own dead-letter topic
+		}
+	}
 	sort.Strings(want)
 
 	for _, set := range []string{"redis", "rabbitmq-postgres", "mqtt-sqlite"} {
@@ -103,10 +108,12 @@ func TestComponentSetsAreInterchangeable(t *testing.T) {
 					continue
 				}
 				assert.Equal(t, "/events/"+r.Metadata.Name, r.Spec.Routes.Default, k)
-				if r.Spec.Topic == "deadletters" {
+				if sub, ok := strings.CutPrefix(r.Metadata.Name, "deadletters."); ok {
+					assert.Equal(t, r.Metadata.Name, r.Spec.Topic, k)
 					assert.Empty(t, r.Spec.DeadLetterTopic, "%s: no dead letters of dead letters", k)
+					assert.Equal(t, res["Subscription/"+sub].Scopes, r.Scopes, "%s: read by the app whose letters they are", k)
 				} else {
-					assert.Equal(t, "deadletters", r.Spec.DeadLetterTopic, k)
+					assert.Equal(t, "deadletters."+r.Metadata.Name, r.Spec.DeadLetterTopic, k)
 				}
 			}
 		})

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"time"
 
 	"github.com/dflix/dflix/services/platform"
 )
@@ -18,18 +20,19 @@ const keyPrefix = "dflix.deadletters/"
 // deadLetterShards is how many documents list the dead letters.
 const deadLetterShards = 8
 
-// DeadLetterStore is a platform.DeadLetters over the dead-letter topic and
-// the app's own State.
+// DeadLetterStore is a platform.DeadLetters over the app's dead-letter
+// topics and its own State.
 //
-// The Subscriber records in the State each failed delivery (subscription,
-// attempts, error) of this app. When the sidecar gives up on an event (the
-// handler dropped it, or the resiliency policy's retries ran out) it
-// publishes the event on Config.DeadLetterTopic; DeadLetterStore receives it
-// at POST /events/deadletters and turns this app's failure records of that
-// event into dead letters, once. An event on the topic that this app has no
-// failure record of (another app's dead letter) is acknowledged and ignored.
-// Redrive publishes the event again on its topic, addressed to its
-// subscription alone.
+// Every Dapr subscription of the app dead-letters to a topic of its own
+// (Config.DeadLetterTopic + "." + its name), and the DeadLetterStore
+// subscribes to each of them at POST /events/deadletters.<name>: when the
+// sidecar gives up on an event (the handler dropped it, the resiliency
+// policy's retries ran out, or the app could not be reached at all) the
+// letter arrives addressed to its subscription. The Subscriber records in
+// the State each failed delivery (attempts, error) of this app, and a letter
+// carries that record when there is one; without one the app never saw the
+// event, and the letter says so. Redrive publishes the event again on its
+// topic, addressed to its subscription alone.
 type DeadLetterStore struct {
 	state platform.State
 	pub   *Publisher
@@ -37,9 +40,14 @@ type DeadLetterStore struct {
 	appID string
 }
 
-// DeadLetters subscribes a DeadLetterStore on state (the app's own store) to
-// Config.DeadLetterTopic, through s's Subscriber, and has the Subscriber
-// record failed deliveries in it. Call it before the app serves, at most once.
+// unreachableReason is the reason of a dead letter whose handler never ran:
+// no failure was recorded, so daprd could not deliver the event to the app.
+const unreachableReason = "retries exhausted; the consumer was unreachable"
+
+// DeadLetters has s's Subscriber record failed deliveries in a
+// DeadLetterStore on state (the app's own store) and subscribe it to the
+// dead-letter topic of each of its subscriptions, those made before and
+// after this call. Call it before the app serves, at most once.
 //
 // Errors: KindInvalid when called twice; KindInternal after the sidecar has
 // read the subscriptions.
@@ -51,34 +59,51 @@ func (s *Sidecar) DeadLetters(state platform.State) (*DeadLetterStore, error) {
 		appID: s.cfg.AppID,
 	}
 	sub := s.Subscriber()
-	err := sub.add(platform.Subscription{Topic: s.cfg.DeadLetterTopic, Name: deadLetterRoute, Handle: d.receive}, "")
-	if err != nil {
-		return nil, fmt.Errorf("dapr: dead letters: %w", err)
-	}
 	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	switch {
+	case sub.failures != nil:
+		return nil, platform.Errorf(platform.KindInvalid, "dapr: dead letters: a store is set already")
+	case sub.served && !s.cfg.DeclarativeSubscriptions:
+		return nil, platform.Errorf(platform.KindInternal, "dapr: dead letters: the sidecar has read the subscriptions already; call DeadLetters before serving")
+	}
 	sub.failures = d
-	sub.mu.Unlock()
 	return d, nil
 }
 
 func letterKey(id string) string { return keyPrefix + "letter/" + id }
 
-// receive turns this app's failure records of a dead-lettered event into
-// dead letters and deletes the records, in one transaction.
-func (d *DeadLetterStore) receive(ctx context.Context, ev platform.Event) error {
+// deadLettered turns ev, dead-lettered from the Dapr subscription of subs,
+// into their dead letters and forgets their failure records of it, in one
+// transaction. Another group's failures of the same event stay for its own
+// letter.
+func (d *DeadLetterStore) deadLettered(ctx context.Context, ev platform.Event, subs []string) error {
 	return platform.RetryConflict(ctx, conflictRetries, func() error {
 		rec, item, err := d.readFailures(ctx, ev.ID)
-		if err != nil || item.Key == "" {
-			return err // an error is retried by the sidecar; no record: not ours, or done
+		if err != nil {
+			return err
+		}
+		var ops []platform.Op
+		rest := failureRecord{Subs: maps.Clone(rec.Subs)}
+		for _, name := range subs {
+			delete(rest.Subs, name)
+		}
+		if len(rest.Subs) < len(rec.Subs) {
+			op, err := failuresOp(ev.ID, rest, item)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, op)
+		}
+		reached := slices.ContainsFunc(subs, func(name string) bool { _, ok := rec.Subs[name]; return ok })
+		if !reached {
+			done, err := d.lettered(ctx, ev.ID, subs)
+			if err != nil || done {
+				return err
+			}
 		}
 		var ids []string
-		ops := []platform.Op{{Key: item.Key, Delete: true, ETag: item.ETag}}
-		for _, name := range sortedNames(rec.Subs) {
-			f := rec.Subs[name]
-			if f.Settled {
-				continue
-			}
-			dl := d.letter(ev, name, f)
+		for _, dl := range d.letters(ev, subs, rec, reached) {
 			value, err := json.Marshal(dl)
 			if err != nil {
 				return fmt.Errorf("encode dead letter: %w", err)
@@ -95,18 +120,57 @@ func (d *DeadLetterStore) receive(ctx context.Context, ev platform.Event) error 
 			}
 			ops = append(ops, add...)
 		}
+		if len(ops) == 0 {
+			return nil
+		}
 		return d.state.Transact(ctx, ops)
 	})
 }
 
-// letter builds the dead letter of subscription name's failure of ev.
-func (d *DeadLetterStore) letter(ev platform.Event, name string, f failure) platform.DeadLetter {
+// lettered reports whether any of subs has a dead letter of eventID already:
+// a letter delivered twice (brokers deliver at least once) finds its failure
+// records gone with the first, and must not be taken for one whose handlers
+// never ran.
+func (d *DeadLetterStore) lettered(ctx context.Context, eventID string, subs []string) (bool, error) {
+	keys := make([]string, len(subs))
+	for i, name := range subs {
+		keys[i] = letterKey(name + ":" + eventID)
+	}
+	items, err := d.state.BulkGet(ctx, keys)
+	return len(items) > 0, err
+}
+
+// letters are the dead letters of subs for ev. When the app was reached
+// (rec holds a failure of any of subs) they are those failures not settled
+// since. Otherwise none of their handlers ran, and each gets a letter of no
+// attempts saying the consumer was unreachable.
+func (d *DeadLetterStore) letters(ev platform.Event, subs []string, rec failureRecord, reached bool) []platform.DeadLetter {
+	var out []platform.DeadLetter
+	for _, name := range slices.Sorted(slices.Values(subs)) {
+		f, ok := rec.Subs[name]
+		switch {
+		case reached && (!ok || f.Settled):
+			continue
+		case !reached:
+			f = failure{Topic: ev.Topic, FailedAt: time.Now().UTC()}
+		}
+		out = append(out, d.letter(ev, name, f, reached))
+	}
+	return out
+}
+
+// letter builds the dead letter of subscription name's failure of ev;
+// reached says whether the handler ran.
+func (d *DeadLetterStore) letter(ev platform.Event, name string, f failure, reached bool) platform.DeadLetter {
 	if ev.Topic == "" {
 		ev.Topic = f.Topic
 	}
-	reason := "dropped or retries exhausted"
-	if f.Reason != "" {
-		reason += ": " + f.Reason
+	reason := unreachableReason
+	if reached {
+		reason = "dropped or retries exhausted"
+		if f.Reason != "" {
+			reason += ": " + f.Reason
+		}
 	}
 	return platform.DeadLetter{
 		ID:           name + ":" + ev.ID,
@@ -186,13 +250,4 @@ func (d *DeadLetterStore) Redrive(ctx context.Context, id string) error {
 		return fmt.Errorf("dapr: redrive %s: remove: %w", id, err)
 	}
 	return nil
-}
-
-func sortedNames(m map[string]failure) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

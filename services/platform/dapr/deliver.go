@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	"github.com/dflix/dflix/services/platform"
 )
@@ -29,6 +30,10 @@ type outcome struct {
 // forwards it to the dead-letter topic at once).
 func (s *Subscriber) serveEvent(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
+	if sub, ok := strings.CutPrefix(name, deadLetterRoute+deadLetterSep); ok {
+		s.serveDeadLetter(w, r, sub)
+		return
+	}
 	s.mu.Lock()
 	var g *group
 	if found := s.byName[name]; found != nil {
@@ -103,6 +108,68 @@ func (s *Subscriber) deliver(ctx context.Context, g *group, failures failureReco
 		s.memo.remove(key)
 	}
 	return st
+}
+
+// serveDeadLetter handles POST /events/deadletters.{name}: daprd gave up
+// delivering an event to the Dapr subscription routed to name (the handler
+// dropped it, its retries ran out, or the app could not be reached) and
+// published it on that subscription's dead-letter topic. The event becomes
+// the dead letters of name's group, addressed by the topic alone, so no
+// failure record is needed to know whose they are.
+func (s *Subscriber) serveDeadLetter(w http.ResponseWriter, r *http.Request, name string) {
+	s.mu.Lock()
+	var subs []string
+	var topic string
+	if g := s.byName[name]; g != nil {
+		topic = g.topic
+		for _, sub := range g.subs {
+			subs = append(subs, sub.Name)
+		}
+	}
+	failures := s.failures
+	s.mu.Unlock()
+	if failures == nil {
+		s.log.Warn("dapr: dead letter for an app without a dead-letter store; asking for a retry", "subscription", name)
+		writeStatus(w, statusRetry)
+		return
+	}
+	if subs == nil {
+		// A declared subscription the app chose not to make (the BFF's cache
+		// with --cache-ttl=0 answers 404 to every event): nothing failed.
+		s.log.Debug("dapr: dead letter of a subscription this app does not make; acknowledged", "subscription", name)
+		writeStatus(w, statusSuccess)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
+	if err != nil {
+		writeStatus(w, statusRetry)
+		return
+	}
+	ev, redrive, err := decodeEvent(body)
+	if err != nil || len(body) > maxEventBytes {
+		s.log.Error("dapr: undecodable dead letter dropped", "subscription", name, "err", err)
+		writeStatus(w, statusDrop)
+		return
+	}
+	// The subscription's topic, not the envelope's: daprd re-addresses the
+	// event to the dead-letter topic, and a foreign producer sets no
+	// dflixtopic.
+	ev.Topic = topic
+	if redrive != "" {
+		// A redrive is another app's or subscription's business unless it
+		// was addressed to one of these.
+		subs = slices.DeleteFunc(subs, func(sub string) bool { return redrive != s.cfg.AppID+"/"+sub })
+		if len(subs) == 0 {
+			writeStatus(w, statusSuccess)
+			return
+		}
+	}
+	if err := failures.deadLettered(r.Context(), ev, subs); err != nil {
+		s.log.Error("dapr: cannot record a dead letter; asking for a retry", "event", ev.ID, "subscription", name, "err", err)
+		writeStatus(w, statusRetry)
+		return
+	}
+	writeStatus(w, statusSuccess)
 }
 
 // call runs one handler, turning a panic into an error.

@@ -15,8 +15,8 @@ import (
 const conflictRetries = 50
 
 // failureRecord is what failed of one event in this app, by subscription
-// name, until the sidecar forwards the event to the dead-letter topic or a
-// retry succeeds. It is stored at failureKey(event id).
+// name, until the sidecar forwards the event to the subscription's
+// dead-letter topic or a retry succeeds. It is stored at failureKey(event id).
 type failureRecord struct {
 	Subs map[string]failure `json:"subs"`
 }
@@ -99,18 +99,28 @@ func (d *DeadLetterStore) readFailures(ctx context.Context, eventID string) (fai
 // writeFailures writes rec over the item it was read from (deleting it when
 // rec is empty), conditional on that item's ETag.
 func (d *DeadLetterStore) writeFailures(ctx context.Context, eventID string, rec failureRecord, item platform.Item) error {
+	if len(rec.Subs) == 0 && item.Key == "" {
+		return nil
+	}
+	op, err := failuresOp(eventID, rec, item)
+	if err != nil {
+		return err
+	}
+	return d.state.Transact(ctx, []platform.Op{op})
+}
+
+// failuresOp is the write of rec over item (its deletion when rec is empty),
+// conditional on item's ETag, or on there being none when item is zero.
+func failuresOp(eventID string, rec failureRecord, item platform.Item) (platform.Op, error) {
 	op := platform.Op{Key: failureKey(eventID), ETag: item.ETag, IfAbsent: item.Key == ""}
 	if len(rec.Subs) == 0 {
-		if item.Key == "" {
-			return nil
-		}
 		op.Delete, op.IfAbsent = true, false
-		return d.state.Transact(ctx, []platform.Op{op})
+		return op, nil
 	}
 	value, err := json.Marshal(rec)
 	if err != nil {
-		return fmt.Errorf("encode failure record: %w", err)
+		return op, fmt.Errorf("encode failure record: %w", err)
 	}
 	op.Value = value
-	return d.state.Transact(ctx, []platform.Op{op})
+	return op, nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/dflix/dflix/services/platform"
@@ -18,8 +19,16 @@ var _ platform.Subscriber = (*Subscriber)(nil)
 // subscription "reindex" is served at POST /events/reindex.
 const EventsRoutePrefix = "/events/"
 
-// deadLetterRoute is the reserved subscription name of DeadLetterStore.
+// deadLetterRoute is reserved: subscription names starting with it plus
+// deadLetterSep are DeadLetterStore's routes, one per Dapr subscription
+// (POST /events/deadletters.<name>).
 const deadLetterRoute = "deadletters"
+
+// deadLetterSep joins deadLetterRoute (or Config.DeadLetterTopic) and a
+// subscription's name into its dead-letter route (or topic). A dot is valid
+// in a Redis stream key, a RabbitMQ exchange name, an MQTT topic (which
+// reserves '/', '+' and '#') and a Kubernetes resource name.
+const deadLetterSep = "."
 
 // Subscriber is the app side of Dapr pub/sub over HTTP, a
 // platform.Subscriber. Subscribe registers subscriptions; Routes serves
@@ -54,10 +63,14 @@ type group struct {
 }
 
 // failureRecorder keeps, for DeadLetterStore, what failed when, so a dead
-// letter can say which subscription failed, how often and why.
+// letter can say which subscription failed, how often and why, and turns a
+// dead-lettered event into dead letters.
 type failureRecorder interface {
 	recordFailures(ctx context.Context, ev platform.Event, outcomes []outcome) error
 	clearFailures(ctx context.Context, eventID string, subs []string) error
+	// deadLettered records ev, which daprd dead-lettered from the Dapr
+	// subscription of subs (one group), as their dead letters.
+	deadLettered(ctx context.Context, ev platform.Event, subs []string) error
 }
 
 // Subscriber returns the Subscriber of s; every call returns the same one.
@@ -70,21 +83,23 @@ func (s *Sidecar) Subscriber() *Subscriber {
 
 // Subscribe registers sub. Name must be unique in the app and usable in a
 // URL path ([A-Za-z0-9._-]); Broadcast subscriptions use
-// Config.BroadcastPubSub, the others Config.PubSub, and both send their dead
-// letters to Config.DeadLetterTopic.
+// Config.BroadcastPubSub, the others Config.PubSub. Each Dapr subscription
+// sends its dead letters to a topic of its own, Config.DeadLetterTopic +
+// "." + its name (the first of its group's names), so that the app hears of
+// them even when daprd could not reach it at all.
 //
 // Errors: KindInvalid for a subscription without topic, name or handler, or
-// with a name taken or reserved ("deadletters"); KindInternal after the
-// sidecar has read the subscriptions.
+// with a name taken or reserved ("deadletters", "deadletters.*");
+// KindInternal after the sidecar has read the subscriptions.
 func (s *Subscriber) Subscribe(_ context.Context, sub platform.Subscription) error {
-	if sub.Name == deadLetterRoute {
+	if sub.Name == deadLetterRoute || strings.HasPrefix(sub.Name, deadLetterRoute+deadLetterSep) {
 		return platform.Errorf(platform.KindInvalid, "dapr: subscribe: name %q is reserved", sub.Name)
 	}
-	return s.add(sub, s.cfg.DeadLetterTopic)
+	return s.add(sub)
 }
 
-// add registers sub with the given dead-letter topic (none when empty).
-func (s *Subscriber) add(sub platform.Subscription, deadLetterTopic string) error {
+// add registers sub.
+func (s *Subscriber) add(sub platform.Subscription) error {
 	if sub.Topic == "" || sub.Handle == nil || !appIDPattern.MatchString(sub.Name) {
 		return platform.Errorf(platform.KindInvalid, "dapr: subscribe %q to %q: needs a topic, a handler and a name of [A-Za-z0-9._-]", sub.Name, sub.Topic)
 	}
@@ -102,7 +117,8 @@ func (s *Subscriber) add(sub platform.Subscription, deadLetterTopic string) erro
 	}
 	i := slices.IndexFunc(s.groups, func(g *group) bool { return g.pubsub == pubsub && g.topic == sub.Topic })
 	if i < 0 {
-		s.groups = append(s.groups, &group{pubsub: pubsub, topic: sub.Topic, route: sub.Name, deadLetterTopic: deadLetterTopic})
+		dlt := s.cfg.DeadLetterTopic + deadLetterSep + sub.Name
+		s.groups = append(s.groups, &group{pubsub: pubsub, topic: sub.Topic, route: sub.Name, deadLetterTopic: dlt})
 		i = len(s.groups) - 1
 	}
 	g := s.groups[i]
@@ -111,7 +127,8 @@ func (s *Subscriber) add(sub platform.Subscription, deadLetterTopic string) erro
 	return nil
 }
 
-// Routes serves GET /dapr/subscribe and POST /events/{name} on mux.
+// Routes serves GET /dapr/subscribe and POST /events/{name} on mux (the
+// dead letters too, at POST /events/deadletters.<name>).
 func (s *Subscriber) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /dapr/subscribe", s.serveSubscriptions)
 	mux.HandleFunc("POST "+EventsRoutePrefix+"{name}", s.serveEvent)
@@ -131,8 +148,8 @@ func (s *Subscriber) serveSubscriptions(w http.ResponseWriter, _ *http.Request) 
 	s.served = true
 	out := []subscriptionJSON{}
 	if !s.cfg.DeclarativeSubscriptions {
-		for _, g := range s.groups {
-			out = append(out, subscriptionJSON{PubSubName: g.pubsub, Topic: g.topic, Route: EventsRoutePrefix + g.route, DeadLetterTopic: g.deadLetterTopic})
+		for _, si := range s.subscriptionsLocked() {
+			out = append(out, subscriptionJSON{PubSubName: si.PubSub, Topic: si.Topic, Route: si.Route, DeadLetterTopic: si.DeadLetterTopic})
 		}
 	}
 	s.mu.Unlock()
@@ -145,9 +162,25 @@ func (s *Subscriber) serveSubscriptions(w http.ResponseWriter, _ *http.Request) 
 func (s *Subscriber) Subscriptions() []SubscriptionInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]SubscriptionInfo, 0, len(s.groups))
+	return s.subscriptionsLocked()
+}
+
+// subscriptionsLocked lists the app's Dapr subscriptions: one per group and,
+// with a DeadLetterStore, one per group's dead-letter topic on
+// Config.PubSub (competing consumers: one instance records each letter; the
+// broadcast component shares the broker, so it reaches the same topic).
+// Dead letters get no dead-letter topic: one that cannot be recorded is
+// retried, never re-lettered.
+func (s *Subscriber) subscriptionsLocked() []SubscriptionInfo {
+	out := make([]SubscriptionInfo, 0, 2*len(s.groups))
 	for _, g := range s.groups {
 		out = append(out, SubscriptionInfo{PubSub: g.pubsub, Topic: g.topic, Route: EventsRoutePrefix + g.route, DeadLetterTopic: g.deadLetterTopic})
+	}
+	if s.failures == nil {
+		return out
+	}
+	for _, g := range s.groups {
+		out = append(out, SubscriptionInfo{PubSub: s.cfg.PubSub, Topic: g.deadLetterTopic, Route: EventsRoutePrefix + deadLetterRoute + deadLetterSep + g.route})
 	}
 	return out
 }

@@ -23,7 +23,24 @@ type fakeFailures struct {
 	mu       sync.Mutex
 	recorded [][]outcome
 	cleared  [][]string
+	lettered []lettered
 	err      error
+}
+
+// lettered is one deadLettered call.
+type lettered struct {
+	id, topic string
+	subs      []string
+}
+
+func (f *fakeFailures) deadLettered(_ context.Context, ev platform.Event, subs []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	f.lettered = append(f.lettered, lettered{id: ev.ID, topic: ev.Topic, subs: subs})
+	return nil
 }
 
 func (f *fakeFailures) recordFailures(_ context.Context, _ platform.Event, o []outcome) error {
@@ -91,6 +108,7 @@ func TestSubscribeValidates(t *testing.T) {
 		{"name with slash", platform.Subscription{Topic: "t", Name: "a/b", Handle: h}},
 		{"no handler", platform.Subscription{Topic: "t", Name: "a"}},
 		{"reserved", platform.Subscription{Topic: "t", Name: deadLetterRoute, Handle: h}},
+		{"reserved prefix", platform.Subscription{Topic: "t", Name: "deadletters.a", Handle: h}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,16 +143,63 @@ func TestSubscriptionsDeclared(t *testing.T) {
 		var got []subscriptionJSON
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
 		_ = resp.Body.Close()
+		// One dead-letter topic per Dapr subscription, named after it, and
+		// the dead-letter store's subscription to each on the competing
+		// pubsub (a broadcast's letters included: same broker, same topic).
 		want := []subscriptionJSON{
-			{PubSubName: "pubsub", Topic: "videos", Route: "/events/index", DeadLetterTopic: "dead"},
-			{PubSubName: "broadcast", Topic: "users", Route: "/events/revoke", DeadLetterTopic: "dead"},
+			{PubSubName: "pubsub", Topic: "videos", Route: "/events/index", DeadLetterTopic: "dead.index"},
+			{PubSubName: "broadcast", Topic: "users", Route: "/events/revoke", DeadLetterTopic: "dead.revoke"},
+			{PubSubName: "pubsub", Topic: "dead.index", Route: "/events/deadletters.index"},
+			{PubSubName: "pubsub", Topic: "dead.revoke", Route: "/events/deadletters.revoke"},
 		}
 		if declarative {
 			assert.Empty(t, got)
-			assert.Len(t, sub.Subscriptions(), 2)
+			assert.Len(t, sub.Subscriptions(), 4)
 			continue
 		}
 		assert.Equal(t, want, got)
+	}
+}
+
+// TestDeadLetterDeliveries: a letter on a subscription's dead-letter route
+// is recorded for the subscriptions of its group, with the group's topic,
+// whether or not a handler ever ran.
+func TestDeadLetterDeliveries(t *testing.T) {
+	h := func(context.Context, platform.Event) error { return nil }
+	cases := []struct {
+		name, route, redrive string
+		noStore, failing     bool
+		want                 ackStatus
+		wantSubs             []string
+	}{
+		{name: "a group's letter", route: "index", want: statusSuccess, wantSubs: []string{"index", "stats"}},
+		{name: "by a later name of the group", route: "stats", want: statusSuccess, wantSubs: []string{"index", "stats"}},
+		{name: "a redrive to one subscription", route: "index", redrive: "app/stats", want: statusSuccess, wantSubs: []string{"stats"}},
+		{name: "a redrive to another app", route: "index", redrive: "other/stats", want: statusSuccess},
+		{name: "a subscription the app does not make", route: "nosuch", want: statusSuccess},
+		{name: "bookkeeping fails", route: "index", failing: true, want: statusRetry},
+		{name: "no dead-letter store", route: "index", noStore: true, want: statusRetry},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sub, ff, srv := newTestSubscriber(t, Config{})
+			for _, name := range []string{"index", "stats"} {
+				require.NoError(t, sub.Subscribe(context.Background(), platform.Subscription{Topic: "videos", Name: name, Handle: h}))
+			}
+			if tc.noStore {
+				sub.failures = nil
+			}
+			if tc.failing {
+				ff.err = platform.Errorf(platform.KindUnavailable, "store down")
+			}
+			ev := testEvent("")
+			assert.Equal(t, tc.want, deliverTo(t, srv, "deadletters."+tc.route, ev, tc.redrive))
+			if tc.wantSubs == nil {
+				assert.Empty(t, ff.lettered)
+				return
+			}
+			assert.Equal(t, []lettered{{id: ev.ID, topic: "videos", subs: tc.wantSubs}}, ff.lettered)
+		})
 	}
 }
 
