@@ -65,6 +65,11 @@ type deadLetter struct {
 	EventType    string    `json:"eventType"`
 }
 
+// deadLetterWait bounds the wait for a dead letter: a dropped event is
+// lettered at once, one that is retried only after dapr/resiliency.yaml's
+// exponential deliver retries (at most ~37s with their jitter).
+const deadLetterWait = 60 * time.Second
+
 // waitDeadLetter polls deadLetters until subscription's dead letter of
 // eventID, failed after after, is listed.
 func waitDeadLetter(t *testing.T, admin *client, eventID, subscription string, after time.Time) deadLetter {
@@ -83,7 +88,7 @@ func waitDeadLetter(t *testing.T, admin *client, eventID, subscription string, a
 			}
 		}
 		return false
-	}, 30*time.Second, 200*time.Millisecond, "dead letter for %s", eventID)
+	}, deadLetterWait, 200*time.Millisecond, "dead letter for %s", eventID)
 	return found
 }
 
