@@ -42,10 +42,11 @@ type Config struct {
 	// consumerID is "{uuid}", so every instance gets each event; it serves
 	// the subscriptions with Broadcast set. Default "broadcast".
 	BroadcastPubSub string
-	// DeadLetterTopic receives the events that were dropped or exhausted
-	// their retries, default "deadletters". Every app subscribing to one
-	// shared topic sees every app's dead letters and ignores the others';
-	// a per-app topic ("deadletters-catalog") saves that traffic.
+	// DeadLetterTopic prefixes the dead-letter topics, default
+	// "deadletters": each Dapr subscription sends the events that were
+	// dropped or exhausted their retries to DeadLetterTopic + "." + its
+	// name ("deadletters.catalog-media"), which its app's DeadLetterStore
+	// reads.
 	DeadLetterTopic string
 	// BlobBinding is the output binding blobs are stored with, default
 	// "blobs": bindings.localstorage or bindings.aws.s3, told apart by the
