@@ -7,8 +7,8 @@
 //     subscribers get back the producer's id, type, source, time and topic.
 //   - Subscriber: the app side of Dapr pub/sub over HTTP: GET /dapr/subscribe
 //     and POST /events/<name>, answering SUCCESS, RETRY or DROP.
-//   - DeadLetterStore: platform.DeadLetters over the dead-letter topic and
-//     the app's own State.
+//   - DeadLetterStore: platform.DeadLetters over the app's dead-letter topics
+//     (one per subscription) and the app's own State.
 //   - Invoker: the sidecar's HTTP invoke API, so error kinds survive the trip
 //     (the SDK's invocation handler turns every error into a 500).
 //   - Blobs: a bindings.localstorage output binding; each blob a manifest
@@ -40,7 +40,8 @@
 //     slack (the default 4Mi for the default 2 MiB chunks), and above the
 //     largest blob stored whole before blobs were chunked.
 //   - With Config.DeclarativeSubscriptions, Subscription resources routing
-//     each topic to /events/<name> with deadLetterTopic, and one routing
-//     Config.DeadLetterTopic to /events/deadletters (no deadLetterTopic)
-//     when the app keeps a DeadLetterStore.
+//     each topic to /events/<name> with deadLetterTopic
+//     Config.DeadLetterTopic + "." + <name>, and, when the app keeps a
+//     DeadLetterStore, one routing each such topic (on Config.PubSub) to
+//     /events/deadletters.<name>, with no deadLetterTopic.
 package dapr
