@@ -43,8 +43,9 @@ const (
 	// rpcRoute is where catalog's sidecar delivers the media topic
 	// (components/redis/subscription-catalog-media.yaml).
 	rpcRoute = "/events/" + catalog.SubscriptionMedia
-	// rpcDeadLetterTopic is the subscriptions' deadLetterTopic.
-	rpcDeadLetterTopic = "deadletters"
+	// rpcDeadLetterTopic is catalog-media's own dead-letter topic
+	// (components/subscriptions/catalog-media.yaml).
+	rpcDeadLetterTopic = "deadletters." + catalog.SubscriptionMedia
 	redisAddrPort      = "16379" // components/redis
 )
 
