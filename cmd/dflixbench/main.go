@@ -96,6 +96,13 @@ func run() int {
 	if len(os.Args) > 1 && os.Args[1] == "soak" {
 		return runSoakCommand(os.Args[2:])
 	}
+	if len(os.Args) > 1 && os.Args[1] == "render" {
+		if err := renderCommand(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "dflixbench:", err)
+			return 1
+		}
+		return 0
+	}
 	var (
 		quick   bool
 		only    string

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -124,4 +126,24 @@ func readVersions(ctx context.Context, env *Env) map[string]string {
 	try("nginx", "nginx", "-v")
 	try("postgresql", "psql", "--version")
 	return v
+}
+
+// renderCommand rewrites the documents from a results file without running
+// anything (`dflixbench render`): for a template fixed after a run.
+func renderCommand(args []string) error {
+	fs := flag.NewFlagSet("dflixbench render", flag.ContinueOnError)
+	in := fs.String("in", "bench/results.json", "the results to render")
+	docs := fs.String("docs", "docs", "folder the documents are written to")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(*in)
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	var res Results
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return fmt.Errorf("render: %s: %w", *in, err)
+	}
+	return writeDocs(*docs, &res)
 }

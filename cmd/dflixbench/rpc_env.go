@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,7 +23,9 @@ type RPCConfig struct {
 	InvokeTimeout        string `json:"invokeTimeout"`
 	DeliverTimeout       string `json:"deliverTimeout"`
 	DeliverRetries       int    `json:"deliverRetries"`
-	DeliverRetryInterval string `json:"deliverRetryInterval"`
+	DeliverRetryInterval string `json:"deliverRetryInterval"` // constant policy
+	DeliverRetryPolicy   string `json:"deliverRetryPolicy"`
+	DeliverRetryMax      string `json:"deliverRetryMaxInterval"` // exponential policy
 	BreakerTrip          string `json:"appBreakerTrip"`
 	BreakerOpenFor       string `json:"appBreakerOpenFor"`
 	HealthProbeInterval  string `json:"appHealthProbeIntervalSeconds"`
@@ -48,8 +51,10 @@ func readRPCConfig(pl *Platform) RPCConfig {
 			Policies struct {
 				Timeouts map[string]string `yaml:"timeouts"`
 				Retries  map[string]struct {
-					Duration   string `yaml:"duration"`
-					MaxRetries int    `yaml:"maxRetries"`
+					Policy      string `yaml:"policy"`
+					Duration    string `yaml:"duration"`
+					MaxInterval string `yaml:"maxInterval"`
+					MaxRetries  int    `yaml:"maxRetries"`
 				} `yaml:"retries"`
 				CircuitBreakers map[string]struct {
 					Timeout string `yaml:"timeout"`
@@ -61,7 +66,8 @@ func readRPCConfig(pl *Platform) RPCConfig {
 	if raw, err := os.ReadFile(filepath.Join(pl.RunDir, "components", "redis", "resiliency.yaml")); err == nil && yaml.Unmarshal(raw, &r) == nil {
 		p := r.Spec.Policies
 		c.InvokeTimeout, c.DeliverTimeout = p.Timeouts["invoke"], p.Timeouts["deliver"]
-		c.DeliverRetries, c.DeliverRetryInterval = p.Retries["deliver"].MaxRetries, p.Retries["deliver"].Duration
+		d := p.Retries["deliver"]
+		c.DeliverRetries, c.DeliverRetryInterval, c.DeliverRetryPolicy, c.DeliverRetryMax = d.MaxRetries, d.Duration, d.Policy, d.MaxInterval
 		c.BreakerTrip, c.BreakerOpenFor = p.CircuitBreakers["app"].Trip, p.CircuitBreakers["app"].Timeout
 	}
 	c.ProcessingTimeout = componentMeta(filepath.Join(pl.RunDir, "components", "redis", "pubsub.yaml"), "processingTimeout")
@@ -145,4 +151,14 @@ func loadAverage() float64 {
 	}
 	v, _ := strconv.ParseFloat(f[0], 64)
 	return v
+}
+
+// DeliverRetryText says how catalog's sidecar retried a delivery, as the
+// documents quote it: "4 times, 1s apart" or "8 times, backing off
+// exponentially to at most 15s apart".
+func (c RPCConfig) DeliverRetryText() string {
+	if c.DeliverRetryPolicy == "exponential" {
+		return fmt.Sprintf("%d times, backing off exponentially to at most %s apart", c.DeliverRetries, c.DeliverRetryMax)
+	}
+	return fmt.Sprintf("%d times, %s apart", c.DeliverRetries, c.DeliverRetryInterval)
 }
