@@ -48,15 +48,8 @@ func (s *Subscriber) serveEvent(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, statusRetry)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
-	if err != nil {
-		writeStatus(w, statusRetry)
-		return
-	}
-	ev, redrive, err := decodeEvent(body)
-	if err != nil || len(body) > maxEventBytes {
-		s.log.Error("dapr: undecodable event dropped to the dead-letter topic", "route", name, "err", err)
-		writeStatus(w, statusDrop)
+	ev, redrive, ok := s.readEvent(w, r, "dapr: undecodable event dropped to the dead-letter topic", "route", name)
+	if !ok {
 		return
 	}
 	if ev.Topic == "" {
@@ -140,15 +133,8 @@ func (s *Subscriber) serveDeadLetter(w http.ResponseWriter, r *http.Request, nam
 		writeStatus(w, statusSuccess)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
-	if err != nil {
-		writeStatus(w, statusRetry)
-		return
-	}
-	ev, redrive, err := decodeEvent(body)
-	if err != nil || len(body) > maxEventBytes {
-		s.log.Error("dapr: undecodable dead letter dropped", "subscription", name, "err", err)
-		writeStatus(w, statusDrop)
+	ev, redrive, ok := s.readEvent(w, r, "dapr: undecodable dead letter dropped", "subscription", name)
+	if !ok {
 		return
 	}
 	// The subscription's topic, not the envelope's: daprd re-addresses the
@@ -170,6 +156,25 @@ func (s *Subscriber) serveDeadLetter(w http.ResponseWriter, r *http.Request, nam
 		return
 	}
 	writeStatus(w, statusSuccess)
+}
+
+// readEvent reads and decodes the delivered CloudEvent. When it cannot, it
+// has answered the sidecar already: RETRY for a body cut off in transit,
+// DROP (logged with msg and the subscription's key and name) for one that
+// can never be decoded.
+func (s *Subscriber) readEvent(w http.ResponseWriter, r *http.Request, msg, key, name string) (platform.Event, string, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
+	if err != nil {
+		writeStatus(w, statusRetry)
+		return platform.Event{}, "", false
+	}
+	ev, redrive, err := decodeEvent(body)
+	if err != nil || len(body) > maxEventBytes {
+		s.log.Error(msg, key, name, "err", err)
+		writeStatus(w, statusDrop)
+		return platform.Event{}, "", false
+	}
+	return ev, redrive, true
 }
 
 // call runs one handler, turning a panic into an error.
