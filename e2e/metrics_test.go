@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,8 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dflix/dflix/services/platform/telemetry/telemetrytest"
 )
 
 // TestMetricsAfterScenario runs the viewer and media scenarios on one
@@ -88,32 +92,7 @@ func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
 // sum adds the values (a histogram's sample counts) of the series of name
 // that have labels.
 func sum(families map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
-	f := families[name]
-	if f == nil {
-		return 0
-	}
-	total := 0.0
-next:
-	for _, m := range f.GetMetric() {
-		have := map[string]string{}
-		for _, l := range m.GetLabel() {
-			have[l.GetName()] = l.GetValue()
-		}
-		for k, v := range labels {
-			if have[k] != v {
-				continue next
-			}
-		}
-		switch {
-		case m.GetCounter() != nil:
-			total += m.GetCounter().GetValue()
-		case m.GetGauge() != nil:
-			total += m.GetGauge().GetValue()
-		case m.GetHistogram() != nil:
-			total += float64(m.GetHistogram().GetSampleCount())
-		}
-	}
-	return total
+	return telemetrytest.Sum(slices.Collect(maps.Values(families)), name, labels)
 }
 
 func histogramSum(families map[string]*dto.MetricFamily, name string) float64 {

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/dflix/dflix/services/platform/telemetry"
+	"github.com/dflix/dflix/services/platform/telemetry/telemetrytest"
 )
 
 func newTelemetry(t *testing.T) *telemetry.Telemetry {
@@ -27,35 +28,10 @@ func inSpan(t *testing.T, tel *telemetry.Telemetry) (context.Context, trace.Trac
 	return ctx, span.SpanContext().TraceID()
 }
 
-// value is the value of the one series of name with labels (0 when absent).
+// value is the value of the series of name with labels (0 when absent).
 func value(t *testing.T, tel *telemetry.Telemetry, name string, labels map[string]string) float64 {
 	t.Helper()
 	families, err := tel.Registry.Gather()
 	require.NoError(t, err)
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range f.GetMetric() {
-			have := map[string]string{}
-			for _, l := range m.GetLabel() {
-				have[l.GetName()] = l.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue next
-				}
-			}
-			switch {
-			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				return m.GetGauge().GetValue()
-			case m.GetHistogram() != nil:
-				return float64(m.GetHistogram().GetSampleCount())
-			}
-		}
-	}
-	return 0
+	return telemetrytest.Sum(families, name, labels)
 }
