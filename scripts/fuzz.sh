@@ -10,9 +10,16 @@
 #
 # FUZZ_PARALLEL (default: the number of cores) is the number of fuzzing
 # workers. It exits non-zero when any target fails.
+#
+# One failure is not the target's: go1.26's fuzz coordinator can report
+# "context deadline exceeded" when -fuzztime ends while a worker is still
+# answering (golang/go#75804, fixed in go1.27). Its output then holds that
+# line and nothing else: no failing input, no panic, no t.Error. Such a run
+# fuzzed for its whole time and found nothing, so it is listed as
+# "ok(75804)" rather than failed; any other output still fails.
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 GO=${GO:-go}
 FUZZTIME=${FUZZTIME:-60s}
 PARALLEL=${FUZZ_PARALLEL:-$(nproc 2>/dev/null || echo 2)}
@@ -26,6 +33,16 @@ mapfile -t dirs < <($GO list -f '{{if .TestGoFiles}}{{.Dir}}{{end}}{{if .XTestGo
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+
+# deadline_race reports whether a failed go test -fuzz log ($1) shows only
+# the coordinator's deadline race: once the progress lines and go test's
+# own FAIL framing are removed, the one line left is the bare error.
+deadline_race() {
+	local rest
+	rest=$(grep -v -e '^fuzz: elapsed:' -e '^--- FAIL: Fuzz' -e '^FAIL' -e '^exit status 1$' -e '^ok ' "$1" |
+		sed -e 's/^[[:space:]]*//' -e '/^$/d')
+	[ "$rest" = "context deadline exceeded" ]
+}
 rows=()
 status=0
 start=$SECONDS
@@ -42,7 +59,10 @@ for dir in "${dirs[@]}"; do
 		execs=$(sed -n 's/.*execs: \([0-9]*\).*/\1/p' <<<"$last")
 		fresh=$(sed -n 's/.*new interesting: \([0-9]*\).*/\1/p' <<<"$last")
 		result=ok
-		if [ $rc -ne 0 ]; then
+		if [ $rc -ne 0 ] && deadline_race "$log"; then
+			result='ok(75804)'
+			echo "   deadline race at -fuzztime's end (golang/go#75804), nothing found"
+		elif [ $rc -ne 0 ]; then
 			result=FAIL
 			status=1
 			grep -v '^fuzz: elapsed:' "$log" | tail -40
