@@ -41,6 +41,9 @@ const (
 	// CodeMediaNotReady refines CONFLICT: the video has no READY media to
 	// play or download yet.
 	CodeMediaNotReady = "MEDIA_NOT_READY"
+	// CodeOperationLimit: a websocket connection already runs as many
+	// operations as it may (wsOperationLimit); complete one first.
+	CodeOperationLimit = "OPERATION_LIMIT_EXCEEDED"
 	// CodeRateLimited: too many failed attempts (sign-ins); the message says
 	// when to try again.
 	CodeRateLimited = "RATE_LIMITED"

@@ -19,7 +19,7 @@ var stableCodes = map[string]bool{
 	"CONFLICT": true, "MEDIA_NOT_READY": true, "STREAM_LIMIT_REACHED": true, "SUBSCRIPTION_REQUIRED": true,
 	"PAYMENT_DECLINED": true, "UNAVAILABLE": true, "RATE_LIMITED": true, "GRAPHQL_PARSE_FAILED": true,
 	"GRAPHQL_VALIDATION_FAILED": true, "COMPLEXITY_LIMIT_EXCEEDED": true, "DEPTH_LIMIT_EXCEEDED": true,
-	"ALIAS_LIMIT_EXCEEDED": true, "TOKEN_LIMIT_EXCEEDED": true,
+	"ALIAS_LIMIT_EXCEEDED": true, "TOKEN_LIMIT_EXCEEDED": true, "OPERATION_LIMIT_EXCEEDED": true,
 }
 
 // fuzzOps are the operations FuzzGraphQLVariables sends variables to: each

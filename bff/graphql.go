@@ -83,9 +83,13 @@ func (s *Server) resolverDeps() graph.Deps {
 	return deps
 }
 
-// aroundOperation re-checks the caller's token (a websocket may outlive it
-// or see it revoked) and gives the operation its own dataloaders.
+// aroundOperation bounds a websocket's running operations, re-checks the
+// caller's token (a websocket may outlive it or see it revoked) and gives
+// the operation its own dataloaders.
 func (s *Server) aroundOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if err := admitWSOperation(ctx); err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
+	}
 	if id, ok := authn.IdentityFrom(ctx); ok {
 		if err := s.verifier.Check(id); err != nil {
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{s.presenter.present(ctx, err)}})
@@ -112,6 +116,7 @@ func (s *Server) websocket() transport.Websocket {
 }
 
 func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	ctx = withWSOperations(ctx)
 	raw := payload.Authorization()
 	if raw == "" {
 		raw = payload.GetString("token")

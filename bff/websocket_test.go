@@ -3,6 +3,7 @@ package bff_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/dflix/dflix/bff"
 	"github.com/dflix/dflix/services/auth"
+	"github.com/dflix/dflix/services/encoder"
 	"github.com/dflix/dflix/services/platform"
 )
 
@@ -146,4 +148,66 @@ func TestWebsocketRevokedMidConnection(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.server.Subscriptions()[0].Handle(ctx, ev))
 	assert.Equal(t, bff.CodeUnauthenticated, me("2").code())
+}
+
+// TestWebsocketOperationLimit: one connection runs at most 50 operations at
+// once; the next is refused with OPERATION_LIMIT_EXCEEDED until one ends,
+// and other connections are not affected.
+func TestWebsocketOperationLimit(t *testing.T) {
+	s := newStack(t, stackOptions{serveTCP: true})
+	video := s.newVideo(unique("Watched"), true)
+	s.mediaEvent(encoder.EventUploadCompleted, encoder.UploadCompleted{VideoID: video, MediaID: strings.Repeat("f", 64), Filename: "a.mp4", Size: 10})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// subscribe starts a long-lived encodingProgress stream (the media stays
+	// PENDING) and returns its first message.
+	subscribe := func(c *websocket.Conn, id string) wsMessage {
+		t.Helper()
+		require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{
+			"query": `subscription($id: ID!) { encodingProgress(videoId: $id) { status } }`, "variables": map[string]any{"id": video}}}))
+		m := read(t, ctx, c)
+		require.Equal(t, id, m.ID, "one stream answers at a time here")
+		return m
+	}
+	refusal := func(m wsMessage) string {
+		t.Helper()
+		var res gqlResult
+		if m.Type == "next" {
+			require.NoError(t, json.Unmarshal(m.Payload, &res))
+		}
+		return res.code()
+	}
+
+	c := connectWS(t, ctx, s, s.admin.token)
+	const limit = 50
+	for i := range limit {
+		m := subscribe(c, fmt.Sprint(i))
+		require.Equal(t, "", refusal(m), "operation %d of %d runs: %s", i+1, limit, m.Payload)
+	}
+	m := subscribe(c, "over")
+	assert.Equal(t, bff.CodeOperationLimit, refusal(m), string(m.Payload))
+	assert.Equal(t, "complete", read(t, ctx, c).Type, "the refused operation ends")
+
+	other := connectWS(t, ctx, s, s.admin.token)
+	assert.Equal(t, "", refusal(subscribe(other, "1")), "the limit is per connection")
+
+	// Stopping a stream frees its place. gqlgen confirms with a complete of
+	// its own; the count drops as the operation's context ends, just after.
+	require.NoError(t, wsjson.Write(ctx, c, map[string]any{"type": "complete", "id": "0"}))
+	m = read(t, ctx, c)
+	require.Equal(t, wsMessage{Type: "complete", ID: "0"}, m)
+	for i := 0; ; i++ {
+		id := fmt.Sprint("again", i)
+		m := subscribe(c, id)
+		if refusal(m) == "" {
+			break
+		}
+		require.Equal(t, bff.CodeOperationLimit, refusal(m))
+		require.Equal(t, wsMessage{Type: "complete", ID: id}, read(t, ctx, c))
+		require.Less(t, i, 100, "the stopped stream's place is never freed")
+		time.Sleep(10 * time.Millisecond)
+	}
+	m = subscribe(c, "over again")
+	assert.Equal(t, bff.CodeOperationLimit, refusal(m), "the freed place was taken: %s", m.Payload)
 }
