@@ -15,6 +15,9 @@ type Update struct {
 	Status  catalog.MediaStatus
 	Percent float64
 	Reason  string
+	// Version is the catalog version of the video the update was read
+	// from; 0 when unknown (a watcher seeded from a read without it).
+	Version int64
 }
 
 // Final reports whether the media has reached READY or FAILED.
@@ -35,9 +38,15 @@ func rank(s catalog.MediaStatus) int {
 	return 0
 }
 
-// supersedes reports whether u is newer news than cur: another media (a new
+// supersedes reports whether u is newer news than cur: a later version of
+// the video when both have one, as catalog orders its own changes (a late or
+// redelivered event never moves a watcher back, not even to an older media,
+// and catalog's READY after a FAILED stands); otherwise another media (a new
 // upload), a later status of the same media, or more percent.
 func (u Update) supersedes(cur Update) bool {
+	if u.Version > 0 && cur.Version > 0 {
+		return u.Version > cur.Version
+	}
 	if u.MediaID != cur.MediaID {
 		return true
 	}
@@ -111,5 +120,5 @@ func decode(ev platform.Event) (Update, bool) {
 		return Update{}, false
 	}
 	m := p.Video.Media
-	return Update{VideoID: p.Video.ID, MediaID: m.ID, Status: m.Status, Percent: m.Percent, Reason: m.Reason}, true
+	return Update{VideoID: p.Video.ID, MediaID: m.ID, Status: m.Status, Percent: m.Percent, Reason: m.Reason, Version: p.Video.Version}, true
 }
