@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/dflix/dflix/bff/media"
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
@@ -142,15 +143,16 @@ type Deps struct {
 	// mutation go: the embedded bus in one process, a Dapr-backed store (or
 	// several federated) otherwise. Nil makes both UNAVAILABLE.
 	DeadLetters platform.DeadLetters
-	// Blobs, State, Publisher and MediaKey serve media: tus uploads into
+	// Blobs, State, Publisher and MediaKeys serve media: tus uploads into
 	// Blobs (records in State, upload-completed events through Publisher)
-	// and the signed playback and download routes, whose URLs MediaKey
-	// (media.LoadKey, shared by every replica) signs. Nil Blobs serves no
-	// media: createUpload, playback and download are then UNAVAILABLE.
+	// and the signed playback and download routes, whose URLs MediaKeys
+	// (media.LoadKeyRing over State, shared by every replica; Server.Run
+	// reloads it) signs. Nil Blobs serves no media: createUpload, playback
+	// and download are then UNAVAILABLE.
 	Blobs     platform.Blob
 	State     platform.State
 	Publisher platform.Publisher
-	MediaKey  []byte
+	MediaKeys *media.KeyRing
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 	// Clock defaults to platform.SystemClock.
@@ -163,8 +165,8 @@ func (d Deps) withDefaults() (Deps, error) {
 	if d.Auth == nil || d.Catalog == nil {
 		return d, errors.New("bff: Deps.Auth and Deps.Catalog are required")
 	}
-	if d.Blobs != nil && (d.State == nil || d.Publisher == nil || len(d.MediaKey) < 32) {
-		return d, errors.New("bff: media needs Deps.State, Deps.Publisher and a 32-byte Deps.MediaKey beside Deps.Blobs")
+	if d.Blobs != nil && (d.State == nil || d.Publisher == nil || d.MediaKeys == nil) {
+		return d, errors.New("bff: media needs Deps.State, Deps.Publisher and Deps.MediaKeys beside Deps.Blobs")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

@@ -22,7 +22,7 @@ func (s *Server) routeMedia(mux *http.ServeMux) error {
 	if err != nil {
 		return fmt.Errorf("bff: uploads: %w", err)
 	}
-	signer, err := media.NewSigner(s.deps.MediaKey, s.deps.Clock)
+	signer, err := media.NewSigner(s.deps.MediaKeys, max(s.cfg.PlaybackTTL, s.cfg.DownloadTTL))
 	if err != nil {
 		return fmt.Errorf("bff: media signer: %w", err)
 	}

@@ -116,6 +116,7 @@ func (s *Server) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.revocations.Run(ctx) })
 	g.Go(func() error { return s.media.uploads.Run(ctx) })
+	g.Go(func() error { return s.deps.MediaKeys.Run(ctx) })
 	return g.Wait()
 }
 

@@ -101,7 +101,7 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	require.NoError(t, err)
 	s.blobs, err = embedded.OpenBlobs(filepath.Join(dir, "blobs"))
 	require.NoError(t, err)
-	mediaKey, err := media.LoadKey(ctx, bffState)
+	mediaKeys, err := media.LoadKeyRing(ctx, bffState, media.KeyRingConfig{})
 	require.NoError(t, err)
 	// Cleanups run last-registered first: stop deliveries before closing
 	// what the handlers use.
@@ -137,7 +137,7 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	s.logs = &platformtest.Buffer{}
 	bffLog := slog.New(slog.NewTextHandler(s.logs, nil))
 	deps := bff.Deps{Auth: s.keys, Catalog: s.calls, DeadLetters: bus, Logger: bffLog,
-		Blobs: s.blobs, State: bffState, Publisher: bus, MediaKey: mediaKey, Subscription: s.billing}
+		Blobs: s.blobs, State: bffState, Publisher: bus, MediaKeys: mediaKeys, Subscription: s.billing}
 	if opts.noDeadLetters {
 		deps.DeadLetters = nil
 	}

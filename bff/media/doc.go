@@ -11,8 +11,8 @@
 // the same token, so every segment inherits the permission, and nothing but
 // the token is needed to fetch it until it expires.
 //
-// The token is base64url(compact JSON claims) "." base64url(HMAC-SHA256),
-// the claims naming the video, the media (its content hash), the kind of
+// The token is kid "." base64url(compact JSON claims) "." base64url of the
+// HMAC-SHA256 of both, kid naming the signing key and the claims naming the video, the media (its content hash), the kind of
 // access (the HLS ladder, the still images, or one rendition's download),
 // the expiry in Unix seconds and, for playback and downloads, the viewer:
 // their user id and the issue time of the access token they asked with.
@@ -24,10 +24,19 @@
 // A link is still a bearer capability until then: whoever holds it can
 // play, as HLS players fetch segments without credentials.
 //
-// The HMAC key is 32 random bytes kept in the BFF's State (LoadKey),
-// created by the first replica and shared by all, so a URL signed by one
-// replica is served by any. Since the media id is in the
-// signed claims and the path below the token cannot climb out of that
+// The HMAC keys are 32 random bytes each, kept as a ring in the BFF's
+// State (LoadKeyRing) and shared by every replica, so a URL signed by one
+// replica is served by any. The newest key whose activation time has
+// passed signs; every key in the ring verifies until it has not signed for
+// longer than the longest URL lifetime (plus the activation delay).
+// Signer.RotateKey adds a key that activates 30 s later: each replica
+// reloads the ring every 10 s (KeyRing.Run) and when a token names a key it
+// does not know (at most once per 10 s), so every replica knows a key
+// before a URL it signed arrives. The one key of earlier versions (State
+// key "media-signing-key") became the ring's first key and alone also
+// verifies their two-part tokens (claims "." HMAC).
+//
+// Since the media id is in the signed claims and the path below the token cannot climb out of that
 // media's folder, a token for one video can never read another's files.
 //
 // Gateway serves the files with HTTP range requests (single, open-ended,

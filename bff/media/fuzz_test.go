@@ -24,28 +24,68 @@ import (
 	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
-// fuzzNow is the clock of the fuzz targets; fuzzMedia the media they serve.
+// fuzzNow is the clock of the fuzz targets; fuzzMedia the media they
+// serve; fuzzKey the key that signs, fuzzLegacy the key migrated from
+// earlier versions, which still verifies (and alone verifies two-part
+// tokens).
 var (
-	fuzzNow   = time.Date(2030, 5, 6, 10, 20, 30, 0, time.UTC)
-	fuzzKey   = bytes.Repeat([]byte{7}, KeySize)
-	fuzzMedia = strings.Repeat("a", 64)
+	fuzzNow    = time.Date(2030, 5, 6, 10, 20, 30, 0, time.UTC)
+	fuzzKey    = bytes.Repeat([]byte{7}, KeySize)
+	fuzzLegacy = bytes.Repeat([]byte{5}, KeySize)
+	fuzzMedia  = strings.Repeat("a", 64)
 )
 
-// fuzzToken signs a JSON payload as it stands, so the fuzzer controls every
-// claim (and the JSON around them) while the signature stays valid.
-func fuzzToken(payload []byte) string {
-	p := base64.RawURLEncoding.EncodeToString(payload)
-	return p + "." + base64.RawURLEncoding.EncodeToString(mac(fuzzKey, p))
+// fuzzSigner is a signer over a ring of fuzzLegacy and fuzzKey, the latter
+// signing since fuzzNow. Its clock stands still, so a token naming an
+// unknown key never reloads the ring (the reload interval never passes).
+func fuzzSigner(f *testing.F) *Signer {
+	state, err := embedded.OpenState(filepath.Join(f.TempDir(), "state.db"))
+	require.NoError(f, err)
+	f.Cleanup(func() { _ = state.Close() })
+	ring := storedRing{Keys: []storedKey{
+		{KID: kidOf(fuzzLegacy), Key: fuzzLegacy, CreatedAt: fuzzNow, Legacy: true},
+		{KID: kidOf(fuzzKey), Key: fuzzKey, CreatedAt: fuzzNow, ActiveAt: fuzzNow},
+	}}
+	require.NoError(f, platform.SetJSON(context.Background(), state, ringKey, ring, "", true))
+	keys, err := LoadKeyRing(context.Background(), state, KeyRingConfig{Clock: func() time.Time { return fuzzNow }})
+	require.NoError(f, err)
+	signer, err := NewSigner(keys, 4*time.Hour)
+	require.NoError(f, err)
+	// A one-byte change of a key id must not name the other key.
+	a, b, diff := kidOf(fuzzKey), kidOf(fuzzLegacy), 0
+	for i := range kidLen {
+		if a[i] != b[i] {
+			diff++
+		}
+	}
+	require.Greater(f, diff, 1)
+	return signer
+}
+
+// fuzzToken signs a JSON payload as it stands with key, naming kid ("" for
+// a two-part token), so the fuzzer controls every claim (and the JSON
+// around them) while the signature stays valid.
+func fuzzToken(kid string, key, payload []byte) string {
+	signed := base64.RawURLEncoding.EncodeToString(payload)
+	if kid != "" {
+		signed = kid + "." + signed
+	}
+	return signed + "." + base64.RawURLEncoding.EncodeToString(mac(key, signed))
 }
 
 // FuzzVerifyToken checks media tokens, the only thing between a URL and a
 // video. The fuzzer writes the signed claims (so it reaches past the
 // signature check) and picks one byte of the token to change. A token that
 // verifies has claims that pass check and are not expired, and signing
-// those claims again gives a token that verifies to the same claims; any
-// one-byte change of a valid token fails with KindForbidden; and every
-// refusal is KindForbidden (403), never an internal error.
+// those claims again gives a token that verifies to the same claims; the
+// same claims as a two-part token of the legacy key verify alike; any
+// one-byte change of a valid token fails with KindForbidden, and so do the
+// claims unsigned, a two-part token of a key that is not the legacy key,
+// and a token naming one key signed by the other; and every refusal is
+// KindForbidden (403), never an internal error.
 func FuzzVerifyToken(f *testing.F) {
+	signer := fuzzSigner(f)
+	ctx := context.Background()
 	exp := fuzzNow.Add(time.Hour).Unix()
 	for _, c := range []string{
 		fmt.Sprintf(`{"v":"v-1","m":%q,"k":"hls","s":"u-1","i":%d,"h":720,"e":%d}`, fuzzMedia, fuzzNow.Unix(), exp),
@@ -60,25 +100,37 @@ func FuzzVerifyToken(f *testing.F) {
 		f.Add([]byte(c), 0, byte(0))
 		f.Add([]byte(c), -1, byte('A'))
 		f.Add([]byte(c), 1000, byte('.'))
+		f.Add([]byte(c), 3, byte('.'))
 	}
+	kid, legacyKID := kidOf(fuzzKey), kidOf(fuzzLegacy)
 	f.Fuzz(func(t *testing.T, payload []byte, at int, b byte) {
-		token := fuzzToken(payload)
-		c, err := verify(fuzzKey, token, fuzzNow)
+		token := fuzzToken(kid, fuzzKey, payload)
+		c, err := signer.verify(ctx, token)
+		legacy, legacyErr := signer.verify(ctx, fuzzToken("", fuzzLegacy, payload))
 		if err != nil {
 			require.Equal(t, platform.KindForbidden, platform.KindOf(err), "%v", err)
+			require.Error(t, legacyErr, "the legacy key verifies what the current one refuses")
+			require.Equal(t, platform.KindForbidden, platform.KindOf(legacyErr))
 		} else {
 			require.NoError(t, c.check())
 			require.True(t, fuzzNow.Before(time.Unix(c.Expires, 0)))
-			again, err := verify(fuzzKey, sign(fuzzKey, c), fuzzNow)
+			again, err := signer.verify(ctx, signer.sign(fuzzNow, c))
 			require.NoError(t, err)
 			require.Equal(t, c, again)
+			require.NoError(t, legacyErr)
+			require.Equal(t, c, legacy)
 		}
-		// The same bytes as an unsigned token, and one byte changed.
-		for _, tok := range []string{string(payload), mutate(token, at, b)} {
+		for _, tok := range []string{
+			string(payload),
+			mutate(token, at, b),
+			fuzzToken("", fuzzKey, payload),
+			fuzzToken(kid, fuzzLegacy, payload),
+			fuzzToken(legacyKID, fuzzKey, payload),
+		} {
 			if tok == token {
 				continue
 			}
-			_, err := verify(fuzzKey, tok, fuzzNow)
+			_, err := signer.verify(ctx, tok)
 			require.Error(t, err, "token %q verifies", tok)
 			require.Equal(t, platform.KindForbidden, platform.KindOf(err))
 		}
@@ -109,9 +161,7 @@ func fuzzGateway(f *testing.F) (*Gateway, []byte) {
 		_, err = blobs.Put(context.Background(), "media/"+fuzzMedia+"/hls/"+name, bytes.NewReader(poster))
 		require.NoError(f, err)
 	}
-	signer, err := NewSigner(fuzzKey, func() time.Time { return fuzzNow })
-	require.NoError(f, err)
-	return &Gateway{signer: signer, blobs: blobs, log: slog.New(slog.DiscardHandler)}, poster
+	return &Gateway{signer: fuzzSigner(f), blobs: blobs, log: slog.New(slog.DiscardHandler)}, poster
 }
 
 // FuzzGatewayRange sends arbitrary Range (and If-Range) headers for a file
@@ -206,7 +256,7 @@ func FuzzGatewayPath(f *testing.F) {
 	}
 	prefix := "media/" + fuzzMedia + "/hls/"
 	f.Fuzz(func(t *testing.T, rel string) {
-		obj, err := gw.resolve(Prefix + token + "/" + rel)
+		obj, err := gw.resolve(context.Background(), Prefix+token+"/"+rel)
 		if err != nil {
 			kind := platform.KindOf(err)
 			require.True(t, kind == platform.KindForbidden || kind == platform.KindNotFound, "rel %q: %v", rel, err)

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"path"
@@ -61,7 +62,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	obj, err := g.resolve(r.URL.Path)
+	obj, err := g.resolve(r.Context(), r.URL.Path)
 	if err != nil {
 		g.writeError(w, r, err)
 		return
@@ -75,13 +76,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //
 // Errors: KindForbidden for a bad token or path; KindNotFound for a path
 // outside the endpoint or an empty one.
-func (g *Gateway) resolve(urlPath string) (object, error) {
+func (g *Gateway) resolve(ctx context.Context, urlPath string) (object, error) {
 	rest, ok := strings.CutPrefix(urlPath, Prefix)
 	token, rel, found := strings.Cut(rest, "/")
 	if !ok || !found || token == "" {
 		return object{}, platform.E(platform.KindNotFound, "not found", nil)
 	}
-	c, err := g.signer.verify(token)
+	c, err := g.signer.verify(ctx, token)
 	if err != nil {
 		return object{}, err
 	}

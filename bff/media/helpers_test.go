@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,6 +48,8 @@ type fixture struct {
 	t      *testing.T
 	blobs  *embedded.Blobs
 	clock  *testClock
+	state  *embedded.State // the BFF's State, holding the key ring
+	keys   *media.KeyRing
 	signer *media.Signer
 	gw     *media.Gateway
 	// revoked is the BFF's own revocation list, which the gateway consults.
@@ -54,14 +57,29 @@ type fixture struct {
 	files   map[string][]byte // blob key -> bytes
 }
 
+// fixtureMaxTTL is the longest playback or download URL the fixture's
+// signer issues.
+const fixtureMaxTTL = 72 * time.Hour
+
+func openState(t *testing.T) *embedded.State {
+	t.Helper()
+	state, err := embedded.OpenState(filepath.Join(t.TempDir(), "state.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = state.Close() })
+	return state
+}
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	blobs, err := embedded.OpenBlobs(filepath.Join(t.TempDir(), "blobs"))
 	require.NoError(t, err)
 	clock := newTestClock(time.Date(2030, 5, 6, 10, 20, 30, 0, time.UTC))
-	signer, err := media.NewSigner(bytes.Repeat([]byte{7}, media.KeySize), clock.Now)
+	state := openState(t)
+	keys, err := media.LoadKeyRing(context.Background(), state, media.KeyRingConfig{Clock: clock.Now})
 	require.NoError(t, err)
-	f := &fixture{t: t, blobs: blobs, clock: clock, signer: signer, files: map[string][]byte{}}
+	signer, err := media.NewSigner(keys, fixtureMaxTTL)
+	require.NoError(t, err)
+	f := &fixture{t: t, blobs: blobs, clock: clock, state: state, keys: keys, signer: signer, files: map[string][]byte{}}
 	f.revoked = authn.NewRevocations(clock.Now, 24*time.Hour, nil)
 	f.gw = media.NewGateway(signer, blobs, f.revoked, nil)
 	for i, m := range []string{mediaA, mediaB} {
@@ -118,4 +136,12 @@ func token(url string) string {
 		}
 	}
 	return rest
+}
+
+// parts splits a token into its key id, claims and signature.
+func parts(t *testing.T, tok string) (kid, claims, sig string) {
+	t.Helper()
+	p := strings.Split(tok, ".")
+	require.Len(t, p, 3, tok)
+	return p[0], p[1], p[2]
 }

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -16,24 +17,58 @@ const Prefix = "/media/"
 // PosterTTL is how long a poster URL lives past the hour it was signed in.
 const PosterTTL = 24 * time.Hour
 
-// Signer issues media URLs. It is safe for concurrent use.
+// Signer issues media URLs and verifies their tokens with the keys of a
+// KeyRing. It is safe for concurrent use.
 type Signer struct {
-	key   []byte
-	clock platform.Clock
+	keys   *KeyRing
+	clock  platform.Clock
+	maxTTL time.Duration
 }
 
-// NewSigner returns a signer with key (from LoadKey) telling time with
-// clock (nil for the system clock).
+// NewSigner returns a signer over keys (from LoadKeyRing), telling time
+// with the ring's clock. maxTTL is the longest lifetime of a playback or
+// download URL it signs (longer ttls are cut to it): with PosterTTL it
+// bounds how long a key must keep verifying after it stopped signing.
 //
-// Errors: KindInvalid for a key shorter than KeySize bytes.
-func NewSigner(key []byte, clock platform.Clock) (*Signer, error) {
-	if len(key) < KeySize {
-		return nil, platform.Errorf(platform.KindInvalid, "media: signing key must be at least %d bytes", KeySize)
+// Errors: KindInvalid for nil keys or a maxTTL that is not positive.
+func NewSigner(keys *KeyRing, maxTTL time.Duration) (*Signer, error) {
+	if keys == nil || maxTTL <= 0 {
+		return nil, platform.Errorf(platform.KindInvalid, "media: a signer needs a key ring and a positive maximum lifetime")
 	}
-	if clock == nil {
-		clock = platform.SystemClock
-	}
-	return &Signer{key: append([]byte(nil), key...), clock: clock}, nil
+	return &Signer{keys: keys, clock: keys.clock, maxTTL: maxTTL}, nil
+}
+
+// Lifetime is the longest a URL the signer issues may live: maxTTL, or a
+// poster URL's PosterTTL past the next whole hour, plus the second that
+// expiries are rounded up by.
+func (s *Signer) Lifetime() time.Duration {
+	return max(s.maxTTL, PosterTTL+time.Hour) + time.Second
+}
+
+// retention is how long a key keeps verifying after it stopped signing:
+// the longest lifetime of the URLs it signed, plus an activation delay for
+// a replica whose copy of the ring is stale (a failed reload, a slow
+// clock), so that it signed a little longer.
+func (s *Signer) retention() time.Duration {
+	return s.Lifetime() + s.keys.activationDelay
+}
+
+// RotateKey adds a signing key to the ring. Every replica loads it within
+// a reload interval and signs with it from its ActiveAt on; URLs signed
+// before keep playing until they expire. Keys that stopped signing longer
+// than the longest URL lifetime ago (plus the activation delay) are
+// dropped from the ring.
+//
+// Errors: KindConflict when other rotations kept winning the race; a failed
+// read or write of the ring keeps its kind (KindUnavailable).
+func (s *Signer) RotateKey(ctx context.Context) (Rotation, error) {
+	return s.keys.rotate(ctx, s.retention())
+}
+
+// sign signs c with the key that signs now.
+func (s *Signer) sign(now time.Time, c claims) string {
+	k := s.keys.signing(now)
+	return sign(k.KID, k.Key, c)
 }
 
 // Viewer is whom a playback or download URL is for: the signed-in user
@@ -56,12 +91,14 @@ func (s *Signer) viewerClaims(v Viewer, c claims) claims {
 }
 
 // PlaybackURL returns the root-relative URL of the media's HLS master
-// playlist for viewer, "/media/<token>/master.m3u8", valid for ttl; the
-// playlists and segments it refers to are served under the same token. A
-// positive maxHeight limits it to the renditions at or below that height.
+// playlist for viewer, "/media/<token>/master.m3u8", valid for ttl (at
+// most the signer's maxTTL); the playlists and segments it refers to are
+// served under the same token. A positive maxHeight limits it to the
+// renditions at or below that height.
 func (s *Signer) PlaybackURL(viewer Viewer, videoID, mediaID string, maxHeight int, ttl time.Duration) (string, time.Time) {
-	exp := expiry(s.clock().Add(ttl))
-	token := sign(s.key, s.viewerClaims(viewer, claims{Video: videoID, Media: mediaID, Kind: KindHLS, MaxHeight: max(maxHeight, 0), Expires: exp.Unix()}))
+	now := s.clock()
+	exp := expiry(now.Add(min(ttl, s.maxTTL)))
+	token := s.sign(now, s.viewerClaims(viewer, claims{Video: videoID, Media: mediaID, Kind: KindHLS, MaxHeight: max(maxHeight, 0), Expires: exp.Unix()}))
 	return Prefix + token + "/master.m3u8", exp
 }
 
@@ -77,25 +114,35 @@ func (s *Signer) PosterURL(videoID, mediaID string) (string, time.Time) {
 		hour = hour.Add(time.Hour)
 	}
 	exp := hour.Add(PosterTTL).UTC()
-	token := sign(s.key, claims{Video: videoID, Media: mediaID, Kind: KindPoster, Expires: exp.Unix()})
+	token := s.sign(now, claims{Video: videoID, Media: mediaID, Kind: KindPoster, Expires: exp.Unix()})
 	return Prefix + token + "/poster.jpg", exp
 }
 
 // DownloadURL returns the root-relative URL of one rendition's whole MP4
-// for viewer, "/media/<token>/<filename>.mp4", valid for ttl. filename
-// (path and control characters removed, ".mp4" added if missing) is what
-// the browser saves the file as.
+// for viewer, "/media/<token>/<filename>.mp4", valid for ttl (at most
+// the signer's maxTTL). filename (path and control characters removed,
+// ".mp4" added if missing) is what the browser saves the file as.
 func (s *Signer) DownloadURL(viewer Viewer, videoID, mediaID, rendition, filename string, ttl time.Duration) (string, time.Time) {
-	exp := expiry(s.clock().Add(ttl))
-	token := sign(s.key, s.viewerClaims(viewer, claims{Video: videoID, Media: mediaID, Kind: KindDownload, Rendition: rendition, Expires: exp.Unix()}))
+	now := s.clock()
+	exp := expiry(now.Add(min(ttl, s.maxTTL)))
+	token := s.sign(now, s.viewerClaims(viewer, claims{Video: videoID, Media: mediaID, Kind: KindDownload, Rendition: rendition, Expires: exp.Unix()}))
 	return Prefix + token + "/" + url.PathEscape(downloadName(filename, rendition)), exp
 }
 
-// verify checks a token against the signer's key and clock.
+// verify checks a token against the key it names and the signer's clock.
 //
-// Errors: KindForbidden for a malformed, tampered or expired token.
-func (s *Signer) verify(token string) (claims, error) {
-	return verify(s.key, token, s.clock())
+// Errors: KindForbidden for a malformed, tampered or expired token, or one
+// naming a key the ring does not have (after a reload) or has retired.
+func (s *Signer) verify(ctx context.Context, token string) (claims, error) {
+	raw, err := parseToken(token)
+	if err != nil {
+		return claims{}, err
+	}
+	key, err := s.keys.lookup(ctx, raw.kid, s.retention())
+	if err != nil {
+		return claims{}, err
+	}
+	return raw.verify(key, s.clock())
 }
 
 // expiry rounds t up to a whole second, as tokens carry Unix seconds.

@@ -1,7 +1,7 @@
 package media_test
 
 import (
-	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,7 +15,7 @@ import (
 
 func TestURLsHaveTheirShape(t *testing.T) {
 	f := newFixture(t)
-	tokenPattern := `[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}`
+	tokenPattern := `[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}`
 
 	url, exp := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 90*time.Second+time.Millisecond)
 	assert.Regexp(t, `^/media/`+tokenPattern+`/master\.m3u8$`, url)
@@ -61,12 +61,15 @@ func TestTokensAreChecked(t *testing.T) {
 	play, _ := f.signer.PlaybackURL(alice, "video-a", mediaA, 0, 10*time.Minute)
 	poster, _ := f.signer.PosterURL("video-a", mediaA)
 	tok := token(play)
-	claims, sig, _ := strings.Cut(tok, ".")
+	kid, claims, sig := parts(t, tok)
 	playB, _ := f.signer.PlaybackURL(alice, "video-b", mediaB, 0, 10*time.Minute)
-	claimsB, _, _ := strings.Cut(token(playB), ".")
-	otherKey, err := media.NewSigner(bytes.Repeat([]byte{9}, media.KeySize), f.clock.Now)
+	_, claimsB, _ := parts(t, token(playB))
+	otherRing, err := media.LoadKeyRing(context.Background(), openState(t), media.KeyRingConfig{Clock: f.clock.Now})
+	require.NoError(t, err)
+	otherKey, err := media.NewSigner(otherRing, time.Hour)
 	require.NoError(t, err)
 	forged, _ := otherKey.PlaybackURL(alice, "video-a", mediaA, 0, 10*time.Minute)
+	_, forgedClaims, forgedSig := parts(t, token(forged))
 	badMedia, _ := f.signer.PlaybackURL(alice, "video-a", "../"+mediaB, 0, 10*time.Minute)
 	badRendition, _ := f.signer.DownloadURL(alice, "video-a", mediaA, "../hls/master", "x", 10*time.Minute)
 
@@ -76,15 +79,20 @@ func TestTokensAreChecked(t *testing.T) {
 		status int
 	}{
 		{"valid", play, http.StatusOK},
-		{"claims tampered", "/media/" + flip(claims, 5) + "." + sig + "/master.m3u8", http.StatusForbidden},
-		{"signature tampered", "/media/" + claims + "." + flip(sig, 3) + "/master.m3u8", http.StatusForbidden},
-		{"signature cut", "/media/" + claims + "." + sig[:20] + "/master.m3u8", http.StatusForbidden},
-		{"no signature", "/media/" + claims + "/master.m3u8", http.StatusForbidden},
+		{"claims tampered", "/media/" + kid + "." + flip(claims, 5) + "." + sig + "/master.m3u8", http.StatusForbidden},
+		{"signature tampered", "/media/" + kid + "." + claims + "." + flip(sig, 3) + "/master.m3u8", http.StatusForbidden},
+		{"signature cut", "/media/" + kid + "." + claims + "." + sig[:20] + "/master.m3u8", http.StatusForbidden},
+		{"no signature", "/media/" + kid + "." + claims + "/master.m3u8", http.StatusForbidden},
+		{"no key id", "/media/" + claims + "." + sig + "/master.m3u8", http.StatusForbidden},
+		{"key id tampered", "/media/" + flip(kid, 2) + "." + claims + "." + sig + "/master.m3u8", http.StatusForbidden},
+		{"key id cut", "/media/" + kid[1:] + "." + claims + "." + sig + "/master.m3u8", http.StatusForbidden},
+		{"an extra part", "/media/" + kid + "." + kid + "." + claims + "." + sig + "/master.m3u8", http.StatusForbidden},
 		{"garbage", "/media/not-a-token/master.m3u8", http.StatusForbidden},
 		{"another key", forged, http.StatusForbidden},
+		{"another key's token naming this key", "/media/" + kid + "." + forgedClaims + "." + forgedSig + "/master.m3u8", http.StatusForbidden},
 		{"signed path in the media id", badMedia, http.StatusForbidden},
 		{"signed path in the rendition", badRendition, http.StatusForbidden},
-		{"B's claims with A's signature", "/media/" + claimsB + "." + sig + "/master.m3u8", http.StatusForbidden},
+		{"B's claims with A's signature", "/media/" + kid + "." + claimsB + "." + sig + "/master.m3u8", http.StatusForbidden},
 		{"A's token on B's path", dir(play) + "..%2F..%2F" + mediaB + "%2Fhls%2Fmaster.m3u8", http.StatusForbidden},
 		{"A's token on B's path, plain", dir(play) + "../../" + mediaB + "/hls/master.m3u8", http.StatusForbidden},
 		{"poster token on the ladder", dir(poster) + "master.m3u8", http.StatusForbidden},

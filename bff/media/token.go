@@ -61,37 +61,63 @@ type claims struct {
 	Expires   int64 `json:"e"` // Unix seconds
 }
 
-// sign returns the token for c: base64url(JSON claims) "." base64url of
-// the HMAC-SHA256 of the first part.
-func sign(key []byte, c claims) string {
+// sign returns the token for c signed by the key kid names: kid "."
+// base64url(JSON claims) "." base64url of the HMAC-SHA256 of the first two
+// parts, so that the key id cannot be changed either.
+func sign(kid string, key []byte, c claims) string {
 	data, _ := json.Marshal(c) // strings and an int: Marshal cannot fail
-	payload := base64.RawURLEncoding.EncodeToString(data)
-	return payload + "." + base64.RawURLEncoding.EncodeToString(mac(key, payload))
+	signed := kid + "." + base64.RawURLEncoding.EncodeToString(data)
+	return signed + "." + base64.RawURLEncoding.EncodeToString(mac(key, signed))
 }
 
-func mac(key []byte, payload string) []byte {
+func mac(key []byte, signed string) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(payload))
+	m.Write([]byte(signed))
 	return m.Sum(nil)
 }
 
-// verify checks token's signature (in constant time), then its claims and
-// expiry against now.
+// rawToken is a token split into its parts, not verified yet.
+type rawToken struct {
+	// kid names the signing key; "" for a two-part token of earlier
+	// versions, which the legacy key signed.
+	kid     string
+	signed  string // what the MAC covers: "kid.payload", or the bare payload
+	payload string
+	sig     string
+}
+
+// parseToken splits a token into its parts: "kid.payload.sig", or the
+// legacy "payload.sig". A legacy MAC covers a payload without a '.', a
+// current one a string with one, so neither can pass for the other.
 //
-// Errors: KindForbidden for a malformed, tampered or expired token.
-func verify(key []byte, token string, now time.Time) (claims, error) {
-	payload, sig, ok := strings.Cut(token, ".")
-	if !ok || len(token) > maxToken {
-		return claims{}, invalidToken(errors.New("malformed token"))
+// Errors: KindForbidden for a malformed token.
+func parseToken(token string) (rawToken, error) {
+	if len(token) > maxToken {
+		return rawToken{}, invalidToken(errors.New("malformed token"))
 	}
+	parts := strings.Split(token, ".")
+	switch {
+	case len(parts) == 2:
+		return rawToken{signed: parts[0], payload: parts[0], sig: parts[1]}, nil
+	case len(parts) == 3 && validKID(parts[0]):
+		return rawToken{kid: parts[0], signed: parts[0] + "." + parts[1], payload: parts[1], sig: parts[2]}, nil
+	}
+	return rawToken{}, invalidToken(errors.New("malformed token"))
+}
+
+// verify checks the token's signature with key (in constant time), then
+// its claims and expiry against now.
+//
+// Errors: KindForbidden for a tampered or expired token.
+func (t rawToken) verify(key []byte, now time.Time) (claims, error) {
 	// Strict: the unused low bits of the last character must be zero, or
 	// several tokens would carry one signature (a changed last character
 	// still verified).
-	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
-	if err != nil || !hmac.Equal(got, mac(key, payload)) {
+	got, err := base64.RawURLEncoding.Strict().DecodeString(t.sig)
+	if err != nil || !hmac.Equal(got, mac(key, t.signed)) {
 		return claims{}, invalidToken(errors.New("bad signature"))
 	}
-	data, err := base64.RawURLEncoding.DecodeString(payload)
+	data, err := base64.RawURLEncoding.DecodeString(t.payload)
 	if err != nil {
 		return claims{}, invalidToken(fmt.Errorf("decode claims: %w", err))
 	}

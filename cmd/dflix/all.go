@@ -73,7 +73,7 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, tel *telemetry.Te
 	if err != nil {
 		return err
 	}
-	key, err := media.LoadKey(ctx, st.bff)
+	keys, err := media.LoadKeyRing(ctx, st.bff, media.KeyRingConfig{Logger: log.With("service", "bff")})
 	if err != nil {
 		return fmt.Errorf("media signing key: %w", err)
 	}
@@ -82,7 +82,7 @@ func runAll(ctx context.Context, cfg config, log *slog.Logger, tel *telemetry.Te
 		return err
 	}
 	srv, err := bff.New(bffConfig(cfg), bff.Deps{Auth: authSvc, Catalog: catSvc, Subscription: subSvc, DeadLetters: st.bus,
-		Blobs: st.blobs, State: st.bff, Publisher: obs.pub, MediaKey: key, Logger: log.With("service", "bff"), Metrics: gqlMetrics})
+		Blobs: st.blobs, State: st.bff, Publisher: obs.pub, MediaKeys: keys, Logger: log.With("service", "bff"), Metrics: gqlMetrics})
 	if err != nil {
 		return fmt.Errorf("start bff: %w", err)
 	}

@@ -191,7 +191,7 @@ func mountBFF(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sideca
 	if err != nil {
 		return app{}, err
 	}
-	key, err := media.LoadKey(ctx, state)
+	keys, err := media.LoadKeyRing(ctx, state, media.KeyRingConfig{Logger: log.With("service", "bff")})
 	if err != nil {
 		return app{}, fmt.Errorf("media signing key: %w", err)
 	}
@@ -207,7 +207,7 @@ func mountBFF(ctx context.Context, cfg config, log *slog.Logger, sc *dapr.Sideca
 			encoder.AppID:      platform.NewRemoteDeadLetters(inv, encoder.AppID),
 			subscription.AppID: platform.NewRemoteDeadLetters(inv, subscription.AppID),
 		},
-		Blobs: sc.Blobs(), State: state, Publisher: obs.pub, MediaKey: key,
+		Blobs: sc.Blobs(), State: state, Publisher: obs.pub, MediaKeys: keys,
 		Logger: log.With("service", "bff"), Metrics: gqlMetrics,
 	})
 	if err != nil {

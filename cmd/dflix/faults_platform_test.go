@@ -101,12 +101,12 @@ func startFaultyPlatform(t *testing.T, fc faults.Config) *faultyPlatform {
 	payments := gateway.New(embedded.NewHTTPBinding(sandbox.New(st.sandbox, nil, log), ""))
 	p.sub, err = newSubscription(ctx, cfg, st.billing, p.pub, payments, log)
 	require.NoError(t, err)
-	key, err := media.LoadKey(ctx, st.bff)
+	keys, err := media.LoadKeyRing(ctx, st.bff, media.KeyRingConfig{Logger: log.With("service", "bff")})
 	require.NoError(t, err)
 	bcfg := bffConfig(cfg)
 	bcfg.CacheTTL = time.Hour // only events can make a cached read current
 	p.srv, err = bff.New(bcfg, bff.Deps{Auth: p.auth, Catalog: p.cat, Subscription: p.sub, DeadLetters: st.bus,
-		Blobs: st.blobs, State: st.bff, Publisher: p.pub, MediaKey: key, Logger: log})
+		Blobs: st.blobs, State: st.bff, Publisher: p.pub, MediaKeys: keys, Logger: log})
 	require.NoError(t, err)
 	require.NoError(t, subscribeAll(ctx, p.inj.Subscriber(st.bus), p.cat.Subscriptions(), p.enc.Subscriptions(), p.srv.Subscriptions()))
 	require.NoError(t, st.bus.Start(ctx))
