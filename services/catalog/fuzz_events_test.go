@@ -1,0 +1,178 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
+)
+
+// fuzzState is an in-memory platform.State, so that the event targets
+// touch no disk for their writes.
+type fuzzState struct {
+	mu    sync.Mutex
+	items map[string]platform.Item
+	n     int
+}
+
+func (s *fuzzState) Get(ctx context.Context, key string) (platform.Item, error) {
+	items, _ := s.BulkGet(ctx, []string{key})
+	if len(items) == 0 {
+		return platform.Item{}, platform.Errorf(platform.KindNotFound, "key %q not found", key)
+	}
+	return items[0], nil
+}
+
+func (s *fuzzState) BulkGet(_ context.Context, keys []string) ([]platform.Item, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []platform.Item
+	for _, k := range keys {
+		if it, ok := s.items[k]; ok {
+			out = append(out, platform.Item{Key: k, Value: slices.Clone(it.Value), ETag: it.ETag})
+		}
+	}
+	return out, nil
+}
+
+func (s *fuzzState) Transact(_ context.Context, ops []platform.Op) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, op := range ops {
+		it, ok := s.items[op.Key]
+		if (op.ETag != "" && (!ok || it.ETag != op.ETag)) || (op.IfAbsent && ok) {
+			return platform.Errorf(platform.KindConflict, "condition failed on %q", op.Key)
+		}
+	}
+	for _, op := range ops {
+		if op.Delete {
+			delete(s.items, op.Key)
+			continue
+		}
+		s.n++
+		s.items[op.Key] = platform.Item{Key: op.Key, Value: slices.Clone(op.Value), ETag: strconv.Itoa(s.n)}
+	}
+	return nil
+}
+
+// writes is how many values the state has written.
+func (s *fuzzState) writes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+func TestFuzzStateConforms(t *testing.T) {
+	platformtest.TestState(t, func(*testing.T) platform.State { return &fuzzState{items: map[string]platform.Item{}} })
+}
+
+// fuzzWorld is one service for a whole fuzzing process (its search index
+// is too slow to build per input); each input gets a fresh video and user,
+// which its payloads name as @V and @U.
+type fuzzWorld struct {
+	svc   *Service
+	state *fuzzState
+	pub   *platformtest.Recorder
+	cat   Category
+}
+
+var fuzzAdmin = platform.Caller{UserID: "u-admin", Role: platform.RoleAdmin}
+
+func newFuzzWorld(f *testing.F) *fuzzWorld {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var ticks atomic.Int64
+	clock := func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
+	w := &fuzzWorld{state: &fuzzState{items: map[string]platform.Item{}}, pub: &platformtest.Recorder{}}
+	svc, err := New(context.Background(), Config{IndexDir: f.TempDir()}, w.state, w.pub, clock, nil)
+	require.NoError(f, err)
+	f.Cleanup(func() { require.NoError(f, svc.Close()) })
+	w.svc = svc
+	resp, err := svc.CreateCategory(context.Background(), CreateCategoryRequest{Caller: fuzzAdmin, Name: "Movies"})
+	require.NoError(f, err)
+	w.cat = resp.Category
+	return w
+}
+
+// fresh creates a published video and a user who tagged it, and returns
+// them with data's placeholders replaced by their ids.
+func (w *fuzzWorld) fresh(t *testing.T, data ...[]byte) (Video, string, [][]byte) {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := w.svc.CreateVideo(ctx, CreateVideoRequest{Caller: fuzzAdmin, Input: VideoInput{
+		Title: "Fuzzed", ReleaseYear: 2000, DurationSeconds: 60, AgeRating: RatingPG13, CategoryIDs: []string{w.cat.ID}}})
+	require.NoError(t, err)
+	pub, err := w.svc.PublishVideo(ctx, PublishVideoRequest{Caller: fuzzAdmin, ID: resp.Video.ID, Published: true})
+	require.NoError(t, err)
+	user := uuid.NewString()
+	_, err = w.svc.AddTags(ctx, AddTagsRequest{Caller: platform.Caller{UserID: user, Role: platform.RoleViewer}, VideoID: pub.Video.ID, Tags: []string{"fuzz"}})
+	require.NoError(t, err)
+	out := make([][]byte, len(data))
+	for i, d := range data {
+		d = bytes.ReplaceAll(d, []byte("@V"), []byte(pub.Video.ID))
+		d = bytes.ReplaceAll(d, []byte("@C"), []byte(w.cat.ID))
+		out[i] = bytes.ReplaceAll(d, []byte("@U"), []byte(user))
+	}
+	return pub.Video, user, out
+}
+
+// stored is the video id as the state holds it.
+func (w *fuzzWorld) stored(t *testing.T, id string) Video {
+	t.Helper()
+	var v Video
+	_, err := platform.GetJSON(context.Background(), w.state, videoKey(id), "video not found", &v)
+	require.NoError(t, err)
+	return v
+}
+
+// tags is the user's tags on v.
+func (w *fuzzWorld) tags(t *testing.T, user string, v Video) []string {
+	t.Helper()
+	resp, err := w.svc.UserTags(context.Background(), UserTagsRequest{Caller: platform.Caller{UserID: user, Role: platform.RoleViewer}, VideoIDs: []string{v.ID}})
+	require.NoError(t, err)
+	return resp.Tags[v.ID]
+}
+
+// seedJSON marshals v, for a seed.
+func seedJSON(f *testing.F, v any) []byte {
+	data, err := json.Marshal(v)
+	require.NoError(f, err)
+	return data
+}
+
+// requireDropped checks that a handler's error sends the event to the dead
+// letters rather than to endless retries.
+func requireDropped(t *testing.T, err error) {
+	t.Helper()
+	require.True(t, platform.IsDrop(err), "a payload that can never be handled must go to the dead letters: %v", err)
+}
+
+// sameVideo reports whether a and b are the same video, whatever the
+// representation of their empty slices.
+func sameVideo(t *testing.T, a, b Video) {
+	t.Helper()
+	ja, err := json.Marshal(a)
+	require.NoError(t, err)
+	jb, err := json.Marshal(b)
+	require.NoError(t, err)
+	require.JSONEq(t, string(ja), string(jb))
+}
+
+// canonical is id as catalog keys it, or "" for a malformed id.
+func canonical(id string) string {
+	c, err := parseID(id)
+	if err != nil {
+		return ""
+	}
+	return c
+}
