@@ -169,6 +169,7 @@ func authzCases() []authzCase {
 		{"Mutation.setUserRole", `mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id role } }`, freshUser, adminsOnly},
 		{"Mutation.deleteUser", `mutation($id: ID!) { deleteUser(userId: $id) }`, freshUser, adminsOnly},
 		{"Mutation.rotateSigningKey", `mutation { rotateSigningKey { kid activeAt published } }`, nil, adminsOnly},
+		{"Mutation.rotateMediaSigningKey", `mutation { rotateMediaSigningKey { kid activeAt keys } }`, nil, adminsOnly},
 		{"Mutation.redriveDeadLetter", redriveMutation, freshDeadLetter, adminsOnly},
 		{"Mutation.subscribe", `mutation($p: ID!, $c: CardInput!) { subscribe(planId: $p, paymentMethod: $c) { status paymentMethod { last4 } } }`, freshMember(false, false), signedIn},
 		{"Mutation.changePlan", `mutation($p: ID!) { changePlan(planId: $p) { status nextPlan { id } } }`,

@@ -234,6 +234,22 @@ func toProgress(u progress.Update) model.EncodingProgress {
 	return p
 }
 
+// RotateMediaSigningKey adds a media URL signing key that every replica
+// signs with from its activation on (admin).
+//
+// Errors: KindUnauthenticated, KindForbidden; KindUnavailable when the
+// ring cannot be read or written.
+func (g *mediaGateway) RotateMediaSigningKey(ctx context.Context, caller platform.Caller) (model.MediaSigningKeyRotation, error) {
+	if err := caller.RequireAdmin(); err != nil {
+		return model.MediaSigningKeyRotation{}, err
+	}
+	rot, err := g.signer.RotateKey(ctx)
+	if err != nil {
+		return model.MediaSigningKeyRotation{}, fmt.Errorf("bff: rotate media signing key: %w", err)
+	}
+	return model.MediaSigningKeyRotation{Kid: rot.KID, ActiveAt: rot.ActiveAt, Keys: rot.Keys}, nil
+}
+
 // PosterURL signs a READY media's poster.
 func (g *mediaGateway) PosterURL(videoID, mediaID string) string {
 	u, _ := g.signer.PosterURL(videoID, mediaID)

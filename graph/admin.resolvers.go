@@ -147,6 +147,18 @@ func (r *mutationResolver) RotateSigningKey(ctx context.Context) (*auth.RotateKe
 	return &resp, nil
 }
 
+func (r *mutationResolver) RotateMediaSigningKey(ctx context.Context) (*model.MediaSigningKeyRotation, error) {
+	m, err := r.mediaGateway()
+	if err != nil {
+		return nil, err
+	}
+	rot, err := m.RotateMediaSigningKey(ctx, caller(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &rot, nil
+}
+
 func (r *mutationResolver) RedriveDeadLetter(ctx context.Context, id string) (bool, error) {
 	dead, err := r.deadLetters(ctx)
 	if err == nil {

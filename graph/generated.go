@@ -157,6 +157,12 @@ type ComplexityRoot struct {
 		Width           func(childComplexity int) int
 	}
 
+	MediaSigningKeyRotation struct {
+		ActiveAt func(childComplexity int) int
+		Keys     func(childComplexity int) int
+		Kid      func(childComplexity int) int
+	}
+
 	Membership struct {
 		CreatedAt          func(childComplexity int) int
 		CurrentPeriodEnd   func(childComplexity int) int
@@ -183,40 +189,41 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddTags            func(childComplexity int, videoID string, tags []string) int
-		CancelSubscription func(childComplexity int) int
-		ChangePassword     func(childComplexity int, oldPassword string, newPassword string) int
-		ChangePlan         func(childComplexity int, planID string) int
-		CreateCastMember   func(childComplexity int, input model.CreateCastMemberInput) int
-		CreateCategory     func(childComplexity int, input model.CreateCategoryInput) int
-		CreateGenre        func(childComplexity int, name string) int
-		CreatePlan         func(childComplexity int, input subscription.PlanInput) int
-		CreateUpload       func(childComplexity int, videoID string, filename string, size int64) int
-		CreateVideo        func(childComplexity int, input model.CreateVideoInput) int
-		DeactivatePlan     func(childComplexity int, id string) int
-		DeleteCastMember   func(childComplexity int, id string) int
-		DeleteCategory     func(childComplexity int, id string) int
-		DeleteGenre        func(childComplexity int, id string) int
-		DeleteUser         func(childComplexity int, userID string) int
-		DeleteVideo        func(childComplexity int, id string) int
-		Login              func(childComplexity int, email string, password string) int
-		Logout             func(childComplexity int, refreshToken string) int
-		PublishVideo       func(childComplexity int, id string) int
-		RecordProgress     func(childComplexity int, videoID string, positionSeconds float64) int
-		RedriveDeadLetter  func(childComplexity int, id string) int
-		RefreshToken       func(childComplexity int, refreshToken string) int
-		Register           func(childComplexity int, input model.RegisterInput) int
-		RemoveTags         func(childComplexity int, videoID string, tags []string) int
-		ResumeSubscription func(childComplexity int) int
-		RotateSigningKey   func(childComplexity int) int
-		SetUserRole        func(childComplexity int, userID string, role platform.Role) int
-		Subscribe          func(childComplexity int, planID string, paymentMethod subscription.CardInput) int
-		UnpublishVideo     func(childComplexity int, id string) int
-		UpdateCastMember   func(childComplexity int, id string, input model.UpdateCastMemberInput) int
-		UpdateCategory     func(childComplexity int, id string, input model.UpdateCategoryInput) int
-		UpdateGenre        func(childComplexity int, id string, name string) int
-		UpdatePlan         func(childComplexity int, id string, input subscription.PlanInput) int
-		UpdateVideo        func(childComplexity int, id string, input model.UpdateVideoInput) int
+		AddTags               func(childComplexity int, videoID string, tags []string) int
+		CancelSubscription    func(childComplexity int) int
+		ChangePassword        func(childComplexity int, oldPassword string, newPassword string) int
+		ChangePlan            func(childComplexity int, planID string) int
+		CreateCastMember      func(childComplexity int, input model.CreateCastMemberInput) int
+		CreateCategory        func(childComplexity int, input model.CreateCategoryInput) int
+		CreateGenre           func(childComplexity int, name string) int
+		CreatePlan            func(childComplexity int, input subscription.PlanInput) int
+		CreateUpload          func(childComplexity int, videoID string, filename string, size int64) int
+		CreateVideo           func(childComplexity int, input model.CreateVideoInput) int
+		DeactivatePlan        func(childComplexity int, id string) int
+		DeleteCastMember      func(childComplexity int, id string) int
+		DeleteCategory        func(childComplexity int, id string) int
+		DeleteGenre           func(childComplexity int, id string) int
+		DeleteUser            func(childComplexity int, userID string) int
+		DeleteVideo           func(childComplexity int, id string) int
+		Login                 func(childComplexity int, email string, password string) int
+		Logout                func(childComplexity int, refreshToken string) int
+		PublishVideo          func(childComplexity int, id string) int
+		RecordProgress        func(childComplexity int, videoID string, positionSeconds float64) int
+		RedriveDeadLetter     func(childComplexity int, id string) int
+		RefreshToken          func(childComplexity int, refreshToken string) int
+		Register              func(childComplexity int, input model.RegisterInput) int
+		RemoveTags            func(childComplexity int, videoID string, tags []string) int
+		ResumeSubscription    func(childComplexity int) int
+		RotateMediaSigningKey func(childComplexity int) int
+		RotateSigningKey      func(childComplexity int) int
+		SetUserRole           func(childComplexity int, userID string, role platform.Role) int
+		Subscribe             func(childComplexity int, planID string, paymentMethod subscription.CardInput) int
+		UnpublishVideo        func(childComplexity int, id string) int
+		UpdateCastMember      func(childComplexity int, id string, input model.UpdateCastMemberInput) int
+		UpdateCategory        func(childComplexity int, id string, input model.UpdateCategoryInput) int
+		UpdateGenre           func(childComplexity int, id string, name string) int
+		UpdatePlan            func(childComplexity int, id string, input subscription.PlanInput) int
+		UpdateVideo           func(childComplexity int, id string, input model.UpdateVideoInput) int
 	}
 
 	PageInfo struct {
@@ -432,6 +439,7 @@ type MutationResolver interface {
 	SetUserRole(ctx context.Context, userID string, role platform.Role) (*auth.User, error)
 	DeleteUser(ctx context.Context, userID string) (bool, error)
 	RotateSigningKey(ctx context.Context) (*auth.RotateKeyResponse, error)
+	RotateMediaSigningKey(ctx context.Context) (*model.MediaSigningKeyRotation, error)
 	RedriveDeadLetter(ctx context.Context, id string) (bool, error)
 	Register(ctx context.Context, input model.RegisterInput) (*auth.Session, error)
 	Login(ctx context.Context, email string, password string) (*auth.Session, error)
@@ -922,6 +930,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Media.Width(childComplexity), true
 
+	case "MediaSigningKeyRotation.activeAt":
+		if e.ComplexityRoot.MediaSigningKeyRotation.ActiveAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaSigningKeyRotation.ActiveAt(childComplexity), true
+	case "MediaSigningKeyRotation.keys":
+		if e.ComplexityRoot.MediaSigningKeyRotation.Keys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaSigningKeyRotation.Keys(childComplexity), true
+	case "MediaSigningKeyRotation.kid":
+		if e.ComplexityRoot.MediaSigningKeyRotation.Kid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaSigningKeyRotation.Kid(childComplexity), true
+
 	case "Membership.createdAt":
 		if e.ComplexityRoot.Membership.CreatedAt == nil {
 			break
@@ -1286,6 +1313,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResumeSubscription(childComplexity), true
+	case "Mutation.rotateMediaSigningKey":
+		if e.ComplexityRoot.Mutation.RotateMediaSigningKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RotateMediaSigningKey(childComplexity), true
 	case "Mutation.rotateSigningKey":
 		if e.ComplexityRoot.Mutation.RotateSigningKey == nil {
 			break
@@ -2438,6 +2471,18 @@ func (ec *executionContext) childFields_Media(ctx context.Context, field graphql
 		return ec.fieldContext_Media_thumbnailsUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Media", field.Name)
+}
+
+func (ec *executionContext) childFields_MediaSigningKeyRotation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kid":
+		return ec.fieldContext_MediaSigningKeyRotation_kid(ctx, field)
+	case "activeAt":
+		return ec.fieldContext_MediaSigningKeyRotation_activeAt(ctx, field)
+	case "keys":
+		return ec.fieldContext_MediaSigningKeyRotation_keys(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MediaSigningKeyRotation", field.Name)
 }
 
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5549,6 +5594,75 @@ func (ec *executionContext) fieldContext_Media_thumbnailsUrl(_ context.Context, 
 	return graphql.NewScalarFieldContext("Media", field, true, true, "String")
 }
 
+func (ec *executionContext) _MediaSigningKeyRotation_kid(ctx context.Context, field graphql.CollectedField, obj *model.MediaSigningKeyRotation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaSigningKeyRotation_kid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaSigningKeyRotation_kid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaSigningKeyRotation", field, false, false, "String")
+}
+
+func (ec *executionContext) _MediaSigningKeyRotation_activeAt(ctx context.Context, field graphql.CollectedField, obj *model.MediaSigningKeyRotation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaSigningKeyRotation_activeAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaSigningKeyRotation_activeAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaSigningKeyRotation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MediaSigningKeyRotation_keys(ctx context.Context, field graphql.CollectedField, obj *model.MediaSigningKeyRotation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaSigningKeyRotation_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaSigningKeyRotation_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaSigningKeyRotation", field, false, false, "String")
+}
+
 func (ec *executionContext) _Membership_userId(ctx context.Context, field graphql.CollectedField, obj *subscription.Subscription) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7008,6 +7122,56 @@ func (ec *executionContext) fieldContext_Mutation_rotateSigningKey(_ context.Con
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SigningKeyRotation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rotateMediaSigningKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rotateMediaSigningKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RotateMediaSigningKey(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋdflixᚋdflixᚋservicesᚋplatformᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.MediaSigningKeyRotation
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.MediaSigningKeyRotation
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MediaSigningKeyRotation) graphql.Marshaler {
+			return ec.marshalNMediaSigningKeyRotation2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMediaSigningKeyRotation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rotateMediaSigningKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaSigningKeyRotation(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13676,6 +13840,49 @@ func (ec *executionContext) _Media(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var mediaSigningKeyRotationImplementors = []string{"MediaSigningKeyRotation"}
+
+func (ec *executionContext) _MediaSigningKeyRotation(ctx context.Context, sel ast.SelectionSet, obj *model.MediaSigningKeyRotation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mediaSigningKeyRotationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MediaSigningKeyRotation")
+		case "kid":
+			out.Values[i] = ec._MediaSigningKeyRotation_kid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeAt":
+			out.Values[i] = ec._MediaSigningKeyRotation_activeAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "keys":
+			out.Values[i] = ec._MediaSigningKeyRotation_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var membershipImplementors = []string{"Membership"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *subscription.Subscription) graphql.Marshaler {
@@ -13978,6 +14185,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "rotateSigningKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rotateSigningKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rotateMediaSigningKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rotateMediaSigningKey(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -16020,6 +16234,14 @@ var (
 		subscription.InvoiceFailed: "FAILED",
 	}
 )
+
+func (ec *executionContext) marshalNMediaSigningKeyRotation2ᚖgithubᚗcomᚋdflixᚋdflixᚋgraphᚋmodelᚐMediaSigningKeyRotation(ctx context.Context, sel ast.SelectionSet, v *model.MediaSigningKeyRotation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MediaSigningKeyRotation!")
+		return graphql.Null
+	}
+	return ec._MediaSigningKeyRotation(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNMediaStatus2githubᚗcomᚋdflixᚋdflixᚋservicesᚋcatalogᚐMediaStatus(ctx context.Context, v any) (catalog.MediaStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)

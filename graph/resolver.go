@@ -69,6 +69,8 @@ type Media interface {
 	// RecordProgress records the caller's position in a video and keeps its
 	// stream live.
 	RecordProgress(ctx context.Context, caller platform.Caller, videoID string, positionSeconds float64) (model.WatchProgress, error)
+	// RotateMediaSigningKey adds a media URL signing key (admin).
+	RotateMediaSigningKey(ctx context.Context, caller platform.Caller) (model.MediaSigningKeyRotation, error)
 	// PosterURL and ThumbnailsURL sign the images of a READY media.
 	PosterURL(videoID, mediaID string) string
 	ThumbnailsURL(videoID, mediaID string) string

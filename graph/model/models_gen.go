@@ -94,6 +94,16 @@ type InvoiceEdge struct {
 	Node   *subscription.Invoice `json:"node"`
 }
 
+// The outcome of rotateMediaSigningKey.
+type MediaSigningKeyRotation struct {
+	// The new key's id: the first part of every media token it signs.
+	Kid string `json:"kid"`
+	// When the new key starts signing.
+	ActiveAt time.Time `json:"activeAt"`
+	// Every key id that verifies media URLs now, oldest first.
+	Keys []string `json:"keys"`
+}
+
 type MembershipConnection struct {
 	Edges      []*MembershipEdge `json:"edges"`
 	PageInfo   *PageInfo         `json:"pageInfo"`
