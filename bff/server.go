@@ -102,9 +102,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// Run relays the uploads' events and sweeps expired uploads (with
-// Deps.Blobs), and loads the revocations that auth still lists (published before this
-// replica subscribed to them) in the background, retrying with backoff
+// Run relays the uploads' events, sweeps expired uploads and reloads the
+// media signing keys every 10 s (with Deps.Blobs), and loads the
+// revocations that auth still lists (published before this replica
+// subscribed to them) in the background, retrying with backoff
 // until it succeeds, since auth may start after the BFF. Until then
 // /readyz reports not ready and tokens are refused as unavailable (each
 // also tries the load). Start it once, beside the server: it returns nil
