@@ -122,9 +122,11 @@ func (w *fuzzWorld) fresh(t *testing.T, data ...[]byte) (Video, string, [][]byte
 	require.NoError(t, platform.SetJSON(ctx, w.state, videoKey(v.ID), v, "", true))
 	require.NoError(t, platform.SetJSON(ctx, w.state, userTagsKey(user), userTags{v.ID: {"fuzz"}}, "", true))
 	v = w.stored(t, v.ID)
-	w.svc.proj.mu.Lock()
+	// Each input starts from a projection that holds only its video: what an
+	// earlier input applied or buried (a tombstone of a fixed id) must not
+	// change what this one sees, or a failure would not reproduce alone.
+	w.svc.proj = newProjection()
 	require.True(t, w.svc.proj.apply(v))
-	w.svc.proj.mu.Unlock()
 	// Marked as indexed, not indexed: the targets never search, and a bleve
 	// batch per input would cost most of its time and start the index's
 	// background merges, whose coverage the fuzzer takes for new finds.
