@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -181,27 +180,9 @@ func dropZero(v any) any {
 	case map[string]any:
 		for k, x := range v {
 			x = dropZero(x)
-			switch x := x.(type) {
-			case nil, map[string]any, []any:
-				if x == nil || reflect.ValueOf(x).Len() == 0 {
-					delete(v, k)
-					continue
-				}
-			case string:
-				if x == "" || x == "0001-01-01T00:00:00Z" {
-					delete(v, k)
-					continue
-				}
-			case float64:
-				if x == 0 {
-					delete(v, k)
-					continue
-				}
-			case bool:
-				if !x {
-					delete(v, k)
-					continue
-				}
+			if isZero(x) {
+				delete(v, k)
+				continue
 			}
 			v[k] = x
 		}
@@ -211,6 +192,24 @@ func dropZero(v any) any {
 		}
 	}
 	return v
+}
+
+func isZero(x any) bool {
+	switch x := x.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	case string:
+		return x == "" || x == "0001-01-01T00:00:00Z"
+	case float64:
+		return x == 0
+	case bool:
+		return !x
+	}
+	return false
 }
 
 // requireDropped checks that a handler's error sends the event to the dead
