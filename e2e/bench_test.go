@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,7 +35,9 @@ func TestBenchQuick(t *testing.T) {
 	for _, section := range []string{"edge", "dapr", "rpcVsMessaging", "search", "encoder", "media"} {
 		assert.NotNil(t, res[section], "section %s", section)
 	}
-	assert.Less(t, res["seconds"].(float64), (3 * time.Minute).Seconds(), "bench-quick runs in under 3 minutes")
+	// How long it took is recorded, never asserted: on a busy machine the
+	// same run takes twice as long. dflixbench's -timeout bounds it.
+	assert.Positive(t, res["seconds"], "the run's duration is recorded")
 	comparisons := 0
 	walk(res, func(m map[string]any) {
 		a, okA := m["a"].(map[string]any)
