@@ -101,8 +101,8 @@ var mediaIDPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // source key is malformed, is dropped to the dead letters (never retried)
 // and changes nothing. Any other is acknowledged: its media's job lists its
 // video, a new job is queued and open, an existing job keeps its status,
-// and a finished one tells a new video its outcome in one event. Handling the same event
-// again writes and publishes nothing.
+// and a finished one tells a new video its outcome in one event. Handling
+// the same event again writes and publishes nothing.
 func FuzzUploadEvent(f *testing.F) {
 	upload := func(p UploadCompleted) []byte {
 		data, err := json.Marshal(p)
