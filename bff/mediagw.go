@@ -202,7 +202,7 @@ func (g *mediaGateway) WatchEncoding(ctx context.Context, caller platform.Caller
 		return nil, fmt.Errorf("bff: watch encoding of video %s: %w", videoID, err)
 	}
 	if m := resp.Video.Media; m != nil {
-		w.Seed(progress.Update{VideoID: videoID, MediaID: m.ID, Status: m.Status, Percent: m.Percent, Reason: m.Reason})
+		w.Seed(progress.Update{VideoID: videoID, MediaID: m.ID, Status: m.Status, Percent: m.Percent, Reason: m.Reason, Version: resp.Video.Version})
 	}
 	out := make(chan model.EncodingProgress)
 	go func() {
