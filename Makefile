@@ -51,7 +51,7 @@ run: build
 test: $(WEB_DIST) vet fmt-check generate-check test-deps
 	@status=0; export DFLIX_DAPRD="$$(scripts/daprd.sh)"; \
 	$(GO) test -race $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v /e2e) || status=$$?; \
-	FUZZTIME=$(CI_FUZZTIME) scripts/fuzz.sh || status=$$?; \
+	FUZZTIME=$(CI_FUZZTIME) FUZZMINIMIZETIME=$(CI_FUZZMINIMIZETIME) scripts/fuzz.sh || status=$$?; \
 	$(GO) test -race $(GOTEST_FLAGS) ./e2e/... || status=$$?; \
 	scripts/infra.sh down all >/dev/null || true; exit $$status
 
@@ -61,6 +61,7 @@ test: $(WEB_DIST) vet fmt-check generate-check test-deps
 # already ran their seed corpora.
 FUZZTIME    ?= 60s
 CI_FUZZTIME ?= 3s
+CI_FUZZMINIMIZETIME ?= 1s
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh

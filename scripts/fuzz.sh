@@ -9,7 +9,11 @@
 #   FUZZTIME=10m scripts/fuzz.sh ./bff/... # longer, on some packages
 #
 # FUZZ_PARALLEL (default: the number of cores) is the number of fuzzing
-# workers. It exits non-zero when any target fails.
+# workers. FUZZMINIMIZETIME (default go's 60s) bounds each minimization of
+# an input; make test's 3 s runs set 1s, or a slow target (catalog's, a
+# few hundred execs a second) spends its whole run minimizing the inputs
+# that found new code and hardly fuzzes. It exits non-zero when any target
+# fails.
 #
 # One failure is not the target's: go1.26's fuzz coordinator can report
 # "context deadline exceeded" when -fuzztime ends while a worker is still
@@ -22,6 +26,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit
 GO=${GO:-go}
 FUZZTIME=${FUZZTIME:-60s}
+FUZZMINIMIZETIME=${FUZZMINIMIZETIME:-60s}
 PARALLEL=${FUZZ_PARALLEL:-$(nproc 2>/dev/null || echo 2)}
 pkgs=("$@")
 [ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
@@ -51,7 +56,7 @@ for dir in "${dirs[@]}"; do
 	targets=$($GO test -list '^Fuzz' "$pkg" | grep '^Fuzz') || { rows+=("$pkg (list) - - FAIL"); status=1; continue; }
 	for name in $targets; do
 		echo "== $pkg $name ($FUZZTIME)"
-		$GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -parallel "$PARALLEL" "$pkg" >"$log" 2>&1
+		$GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMINIMIZETIME" -parallel "$PARALLEL" "$pkg" >"$log" 2>&1
 		rc=$?
 		# The last progress line carries the totals:
 		# "fuzz: elapsed: 3s, execs: 1234 (411/sec), new interesting: 5 (total: 20)"
