@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,72 +16,13 @@ import (
 	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
-// fuzzState is an in-memory platform.State, so that the event targets
-// touch no disk for their writes.
-type fuzzState struct {
-	mu    sync.Mutex
-	items map[string]platform.Item
-	n     int
-}
-
-func (s *fuzzState) Get(ctx context.Context, key string) (platform.Item, error) {
-	items, _ := s.BulkGet(ctx, []string{key})
-	if len(items) == 0 {
-		return platform.Item{}, platform.Errorf(platform.KindNotFound, "key %q not found", key)
-	}
-	return items[0], nil
-}
-
-func (s *fuzzState) BulkGet(_ context.Context, keys []string) ([]platform.Item, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []platform.Item
-	for _, k := range keys {
-		if it, ok := s.items[k]; ok {
-			out = append(out, platform.Item{Key: k, Value: slices.Clone(it.Value), ETag: it.ETag})
-		}
-	}
-	return out, nil
-}
-
-func (s *fuzzState) Transact(_ context.Context, ops []platform.Op) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, op := range ops {
-		it, ok := s.items[op.Key]
-		if (op.ETag != "" && (!ok || it.ETag != op.ETag)) || (op.IfAbsent && ok) {
-			return platform.Errorf(platform.KindConflict, "condition failed on %q", op.Key)
-		}
-	}
-	for _, op := range ops {
-		if op.Delete {
-			delete(s.items, op.Key)
-			continue
-		}
-		s.n++
-		s.items[op.Key] = platform.Item{Key: op.Key, Value: slices.Clone(op.Value), ETag: strconv.Itoa(s.n)}
-	}
-	return nil
-}
-
-// writes is how many values the state has written.
-func (s *fuzzState) writes() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n
-}
-
-func TestFuzzStateConforms(t *testing.T) {
-	platformtest.TestState(t, func(*testing.T) platform.State { return &fuzzState{items: map[string]platform.Item{}} })
-}
-
 // fuzzWorld is one service for a whole fuzzing process (its search index
 // is too slow to build per input); each input gets a fresh video and user,
 // which its payloads name as @V (@W in upper case) and @U; @C is the
 // world's category, @A and @B two media ids.
 type fuzzWorld struct {
 	svc   *Service
-	state *fuzzState
+	state *platformtest.MemState
 	pub   *platformtest.Recorder
 	cat   Category
 }
@@ -95,7 +33,7 @@ func newFuzzWorld(f testing.TB) *fuzzWorld {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var ticks atomic.Int64
 	clock := func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
-	w := &fuzzWorld{state: &fuzzState{items: map[string]platform.Item{}}, pub: &platformtest.Recorder{}}
+	w := &fuzzWorld{state: platformtest.NewMemState(), pub: &platformtest.Recorder{}}
 	svc, err := New(context.Background(), Config{IndexDir: f.TempDir()}, w.state, w.pub, clock, nil)
 	require.NoError(f, err)
 	f.Cleanup(func() { require.NoError(f, svc.Close()) })

@@ -77,12 +77,12 @@ func FuzzInboundEvent(f *testing.F) {
 		w.checkInbound(t, v, user, e1)
 		w.checkInbound(t, v, user, e2)
 
-		stored, tags, writes, published := w.stored(t, v.ID), w.tags(t, user, v), w.state.writes(), len(w.pub.Events())
+		stored, tags, writes, published := w.stored(t, v.ID), w.tags(t, user, v), w.state.Writes(), len(w.pub.Events())
 		err := w.inbound(e2)
 		requireDroppedOrNil(t, err)
 		sameVideo(t, stored, w.stored(t, v.ID))
 		require.Equal(t, tags, w.tags(t, user, v))
-		require.Equal(t, writes, w.state.writes(), "a redelivered %s event wrote again", e2.Type)
+		require.Equal(t, writes, w.state.Writes(), "a redelivered %s event wrote again", e2.Type)
 		require.Len(t, w.pub.Events(), published, "a redelivered %s event published again", e2.Type)
 	})
 }

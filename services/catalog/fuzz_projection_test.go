@@ -77,7 +77,7 @@ func FuzzProjectionEvent(f *testing.F) {
 			typ := projectionTypes[int(pick)%len(projectionTypes)]
 			evs = append(evs, platform.Event{ID: "e-" + string(rune('1'+i)), Type: typ, Source: Source, Topic: Topic, Time: t0, Data: data[i]})
 		}
-		writes, published := w.state.writes(), len(w.pub.Events())
+		writes, published := w.state.Writes(), len(w.pub.Events())
 		for _, ev := range evs {
 			w.checkProjection(t, v.ID, ev)
 		}
@@ -87,7 +87,7 @@ func FuzzProjectionEvent(f *testing.F) {
 		}
 		require.Equal(t, after, w.projected(v.ID), "a duplicate or late event moved the video")
 		require.Equal(t, cats, w.categories(t))
-		require.Equal(t, writes, w.state.writes(), "applying an event wrote the state")
+		require.Equal(t, writes, w.state.Writes(), "applying an event wrote the state")
 		require.Len(t, w.pub.Events(), published, "applying an event published")
 	})
 }

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,71 +15,6 @@ import (
 	"github.com/dflix/dflix/services/platform/embedded"
 	"github.com/dflix/dflix/services/platform/platformtest"
 )
-
-// fuzzState is an in-memory platform.State, so that every fuzz input starts
-// from a fresh store without touching the disk.
-type fuzzState struct {
-	mu    sync.Mutex
-	items map[string]platform.Item
-	n     int
-}
-
-func newFuzzState() *fuzzState { return &fuzzState{items: map[string]platform.Item{}} }
-
-func (s *fuzzState) Get(ctx context.Context, key string) (platform.Item, error) {
-	items, _ := s.BulkGet(ctx, []string{key})
-	if len(items) == 0 {
-		return platform.Item{}, platform.Errorf(platform.KindNotFound, "key %q not found", key)
-	}
-	return items[0], nil
-}
-
-func (s *fuzzState) BulkGet(_ context.Context, keys []string) ([]platform.Item, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []platform.Item
-	for _, k := range keys {
-		if it, ok := s.items[k]; ok {
-			out = append(out, platform.Item{Key: k, Value: slices.Clone(it.Value), ETag: it.ETag})
-		}
-	}
-	return out, nil
-}
-
-func (s *fuzzState) Transact(_ context.Context, ops []platform.Op) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, op := range ops {
-		it, ok := s.items[op.Key]
-		if (op.ETag != "" && (!ok || it.ETag != op.ETag)) || (op.IfAbsent && ok) {
-			return platform.Errorf(platform.KindConflict, "condition failed on %q", op.Key)
-		}
-	}
-	for _, op := range ops {
-		if op.Delete {
-			delete(s.items, op.Key)
-			continue
-		}
-		s.n++
-		s.items[op.Key] = platform.Item{Key: op.Key, Value: slices.Clone(op.Value), ETag: strconv.Itoa(s.n)}
-	}
-	return nil
-}
-
-// snapshot is every stored key with its ETag and value.
-func (s *fuzzState) snapshot() map[string]string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]string, len(s.items))
-	for k, it := range s.items {
-		out[k] = it.ETag + " " + string(it.Value)
-	}
-	return out
-}
-
-func TestFuzzStateConforms(t *testing.T) {
-	platformtest.TestState(t, func(*testing.T) platform.State { return newFuzzState() })
-}
 
 // fuzzMedia is the media the prior job of FuzzUploadEvent is about.
 var fuzzMedia = strings.Repeat("ab", 32)
@@ -129,7 +62,7 @@ func FuzzUploadEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, prior uint8, typ string, data []byte) {
 		ctx := context.Background()
 		status := fuzzPriors[int(prior)%len(fuzzPriors)]
-		state, pub := newFuzzState(), &platformtest.Recorder{}
+		state, pub := platformtest.NewMemState(), &platformtest.Recorder{}
 		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		svc, err := New(ctx, cfg, state, blobs, pub, func() time.Time { return now }, nil)
 		require.NoError(t, err)
@@ -147,7 +80,7 @@ func FuzzUploadEvent(f *testing.F) {
 				return nil
 			}))
 		}
-		initial := state.snapshot()
+		initial := state.Snapshot()
 
 		ev := platform.Event{ID: "e-1", Type: typ, Source: "bff", Topic: Topic, Time: now, Data: data}
 		err = svc.handleMediaEvent(ctx, ev)
@@ -157,13 +90,13 @@ func FuzzUploadEvent(f *testing.F) {
 		switch {
 		case ev.Type != EventUploadCompleted:
 			require.NoError(t, err)
-			require.Equal(t, initial, state.snapshot(), "a %q event changed the state", ev.Type)
+			require.Equal(t, initial, state.Snapshot(), "a %q event changed the state", ev.Type)
 			require.Empty(t, pub.Events())
 			return
 		case !valid:
 			require.Error(t, err)
 			require.True(t, platform.IsDrop(err), "an unusable upload must go to the dead letters: %v", err)
-			require.Equal(t, initial, state.snapshot())
+			require.Equal(t, initial, state.Snapshot())
 			require.Empty(t, pub.Events())
 			return
 		}
@@ -175,9 +108,9 @@ func FuzzUploadEvent(f *testing.F) {
 		require.NoError(t, err)
 		requireOutcome(t, before, p, job, open, pub.Events())
 
-		after, published := state.snapshot(), len(pub.Events())
+		after, published := state.Snapshot(), len(pub.Events())
 		require.NoError(t, svc.handleMediaEvent(ctx, ev))
-		require.Equal(t, after, state.snapshot(), "a redelivered upload wrote again")
+		require.Equal(t, after, state.Snapshot(), "a redelivered upload wrote again")
 		require.Len(t, pub.Events(), published, "a redelivered upload published again")
 	})
 }

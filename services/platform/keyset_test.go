@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +21,7 @@ func shardOf(member string, shards int) int {
 
 func TestKeySetOps(t *testing.T) {
 	ctx := context.Background()
-	s := newMemState()
+	s := platformtest.NewMemState()
 	set := platform.NewKeySet(s, "videos", 8)
 
 	ops, err := set.AddOps(ctx, "v1", "v1")
@@ -40,7 +41,7 @@ func TestKeySetOps(t *testing.T) {
 
 func TestKeySetShardsSpread(t *testing.T) {
 	ctx := context.Background()
-	s := newMemState()
+	s := platformtest.NewMemState()
 	set := platform.NewKeySet(s, "users", 4)
 	var members []string
 	for i := range 40 {
@@ -51,16 +52,16 @@ func TestKeySetShardsSpread(t *testing.T) {
 	assert.Len(t, ops, 4, "40 members fill all 4 shards, one op each")
 	require.NoError(t, s.Transact(ctx, ops))
 
-	s.bulkGets = 0
+	s.ResetBulkGets()
 	got, err := set.Members(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, members, got)
-	assert.Equal(t, 1, s.bulkGets, "Members reads all shards with one BulkGet")
+	assert.Equal(t, 1, s.BulkGets(), "Members reads all shards with one BulkGet")
 }
 
 func TestKeySetAtLeastOneShard(t *testing.T) {
 	ctx := context.Background()
-	s := newMemState()
+	s := platformtest.NewMemState()
 	for _, shards := range []int{0, -3} {
 		set := platform.NewKeySet(s, fmt.Sprintf("set%d", shards), shards)
 		ops, err := set.AddOps(ctx, "a", "b", "c")
@@ -72,7 +73,7 @@ func TestKeySetAtLeastOneShard(t *testing.T) {
 
 func TestKeySetErrors(t *testing.T) {
 	ctx := context.Background()
-	s := newMemState()
+	s := platformtest.NewMemState()
 	set := platform.NewKeySet(s, "videos", 1)
 	require.NoError(t, platform.Set(ctx, s, platform.Op{Key: "videos/shard/00", Value: []byte(`{not json`)}))
 	unavailable := platform.E(platform.KindUnavailable, "store down", errors.New("dial tcp: refused"))
@@ -91,7 +92,7 @@ func TestKeySetErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s.bulkGetFn = func() error { return tc.failGet }
+			s.FailBulkGet = func() error { return tc.failGet }
 			assert.Equal(t, tc.kind, platform.KindOf(tc.call()))
 		})
 	}

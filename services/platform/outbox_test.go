@@ -15,9 +15,9 @@ import (
 	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
-// countingState is a memState that counts Transact calls.
+// countingState is a MemState that counts Transact calls.
 type countingState struct {
-	*memState
+	*platformtest.MemState
 	mu        sync.Mutex
 	transacts int
 }
@@ -26,7 +26,7 @@ func (c *countingState) Transact(ctx context.Context, ops []platform.Op) error {
 	c.mu.Lock()
 	c.transacts++
 	c.mu.Unlock()
-	return c.memState.Transact(ctx, ops)
+	return c.MemState.Transact(ctx, ops)
 }
 
 func (c *countingState) count() int {
@@ -43,7 +43,7 @@ type outboxFixture struct {
 }
 
 func newOutboxFixture() *outboxFixture {
-	f := &outboxFixture{state: &countingState{memState: newMemState()}, pub: &platformtest.Recorder{}}
+	f := &outboxFixture{state: &countingState{MemState: platformtest.NewMemState()}, pub: &platformtest.Recorder{}}
 	f.box = platform.NewOutbox(f.state, f.pub, nil)
 	return f
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 type thing struct {
@@ -16,7 +17,7 @@ type thing struct {
 
 func TestGetJSONAndSetJSON(t *testing.T) {
 	ctx := context.Background()
-	s := newMemState()
+	s := platformtest.NewMemState()
 	require.NoError(t, platform.SetJSON(ctx, s, "thing/1", thing{Name: "one"}, "", true))
 	err := platform.SetJSON(ctx, s, "thing/1", thing{Name: "again"}, "", true)
 	assert.True(t, platform.Is(err, platform.KindConflict), "IfAbsent on a stored key: %v", err)
@@ -37,7 +38,7 @@ func TestGetJSONAndSetJSON(t *testing.T) {
 
 func TestGetJSONErrors(t *testing.T) {
 	ctx := context.Background()
-	s := newMemState()
+	s := platformtest.NewMemState()
 	var got thing
 	_, err := platform.GetJSON(ctx, s, "thing/missing", "thing not found", &got)
 	assert.Equal(t, platform.KindNotFound, platform.KindOf(err))
@@ -49,7 +50,7 @@ func TestGetJSONErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "corrupt entry")
 	assert.ErrorContains(t, err, "thing/bad")
 
-	s.bulkGetFn = func() error { return platform.E(platform.KindUnavailable, "store down", nil) }
+	s.FailBulkGet = func() error { return platform.E(platform.KindUnavailable, "store down", nil) }
 	_, err = platform.GetJSON(ctx, s, "thing/1", "thing not found", &got)
 	assert.Equal(t, platform.KindUnavailable, platform.KindOf(err))
 }
