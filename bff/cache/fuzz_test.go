@@ -12,6 +12,7 @@ import (
 	"github.com/dflix/dflix/bff/cache"
 	"github.com/dflix/dflix/services/catalog"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // The fuzzed world's ids are fixed so that seeds can name them.
@@ -117,7 +118,7 @@ func misses(t *testing.T, c *cache.Catalog, f *fake) []string {
 // unknown ids costs no cached video. Handling the event twice leaves the
 // cache as once.
 func FuzzCacheEvent(f *testing.F) {
-	add := func(typ int, payload any) { f.Add(uint8(typ), seedJSON(f, payload)) }
+	add := func(typ int, payload any) { f.Add(uint8(typ), platformtest.SeedJSON(f, payload)) }
 	add(0, catalog.VideoChanged{Video: catalog.Video{ID: fuzzVideoA, Title: "A2", Published: true, Version: 2}})
 	add(0, catalog.VideoChanged{Video: catalog.Video{ID: strings.ToUpper(fuzzVideoB), Version: 1}})
 	add(0, catalog.VideoChanged{Video: catalog.Video{ID: "5a3f6b4d-2e1c-4d7f-8b0a-0c9d1e2f3a4b", Version: 7}})
@@ -207,57 +208,6 @@ func isTaxonRead(name string) bool {
 		if r.name == name {
 			return true
 		}
-	}
-	return false
-}
-
-// seedJSON marshals v, one of catalog's payloads, for a seed, without its
-// zero fields: the fuzzer minimizes every input that finds new code, which
-// takes long on the long inputs of whole structs.
-func seedJSON(f *testing.F, v any) []byte {
-	data, err := json.Marshal(v)
-	require.NoError(f, err)
-	var tree any
-	require.NoError(f, json.Unmarshal(data, &tree))
-	data, err = json.Marshal(dropZero(tree))
-	require.NoError(f, err)
-	return data
-}
-
-// dropZero removes the zero values from the objects in a decoded JSON tree.
-func dropZero(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			x = dropZero(x)
-			if isZero(x) {
-				delete(v, k)
-				continue
-			}
-			v[k] = x
-		}
-	case []any:
-		for i := range v {
-			v[i] = dropZero(v[i])
-		}
-	}
-	return v
-}
-
-func isZero(x any) bool {
-	switch x := x.(type) {
-	case nil:
-		return true
-	case map[string]any:
-		return len(x) == 0
-	case []any:
-		return len(x) == 0
-	case string:
-		return x == "" || x == "0001-01-01T00:00:00Z"
-	case float64:
-		return x == 0
-	case bool:
-		return !x
 	}
 	return false
 }

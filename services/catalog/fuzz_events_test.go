@@ -99,57 +99,6 @@ func (w *fuzzWorld) tags(t *testing.T, user string, v Video) []string {
 	return resp.Tags[v.ID]
 }
 
-// seedJSON marshals v, one of the events' payloads, for a seed, without
-// its zero fields: the fuzzer minimizes every input that finds new code,
-// which takes long on the long inputs of whole structs.
-func seedJSON(f *testing.F, v any) []byte {
-	data, err := json.Marshal(v)
-	require.NoError(f, err)
-	var tree any
-	require.NoError(f, json.Unmarshal(data, &tree))
-	data, err = json.Marshal(dropZero(tree))
-	require.NoError(f, err)
-	return data
-}
-
-// dropZero removes the zero values from the objects in a decoded JSON tree.
-func dropZero(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			x = dropZero(x)
-			if isZero(x) {
-				delete(v, k)
-				continue
-			}
-			v[k] = x
-		}
-	case []any:
-		for i := range v {
-			v[i] = dropZero(v[i])
-		}
-	}
-	return v
-}
-
-func isZero(x any) bool {
-	switch x := x.(type) {
-	case nil:
-		return true
-	case map[string]any:
-		return len(x) == 0
-	case []any:
-		return len(x) == 0
-	case string:
-		return x == "" || x == "0001-01-01T00:00:00Z"
-	case float64:
-		return x == 0
-	case bool:
-		return !x
-	}
-	return false
-}
-
 // requireDropped checks that a handler's error sends the event to the dead
 // letters rather than to endless retries.
 func requireDropped(t *testing.T, err error) {

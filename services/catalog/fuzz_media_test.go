@@ -11,6 +11,7 @@ import (
 	"github.com/dflix/dflix/services/auth"
 	"github.com/dflix/dflix/services/encoder"
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // inboundTypes are the types a fuzzed event of another service gets,
@@ -39,14 +40,14 @@ func FuzzInboundEvent(f *testing.F) {
 	w := newFuzzWorld(f)
 	a, b := "@A", "@B"
 	up := func(media string) []byte {
-		return seedJSON(f, encoder.UploadCompleted{VideoID: "@V", MediaID: media, SourceKey: "media/" + media + "/source", Size: 9, Filename: "a.mp4"})
+		return platformtest.SeedJSON(f, encoder.UploadCompleted{VideoID: "@V", MediaID: media, SourceKey: "media/" + media + "/source", Size: 9, Filename: "a.mp4"})
 	}
 	progress := func(media string, pct float64) []byte {
-		return seedJSON(f, encoder.EncodingProgress{VideoID: "@V", MediaID: media, Percent: pct})
+		return platformtest.SeedJSON(f, encoder.EncodingProgress{VideoID: "@V", MediaID: media, Percent: pct})
 	}
-	done := seedJSON(f, encoder.EncodingCompleted{VideoID: "@V", MediaID: a, Result: encoder.Result{DurationSeconds: 12.4, Width: 640, Height: 360,
+	done := platformtest.SeedJSON(f, encoder.EncodingCompleted{VideoID: "@V", MediaID: a, Result: encoder.Result{DurationSeconds: 12.4, Width: 640, Height: 360,
 		Renditions: []encoder.Rendition{{Name: "360p", Width: 640, Height: 360, Bandwidth: 800_000, Codecs: "avc1.4d401e"}}}})
-	failed := seedJSON(f, encoder.EncodingFailed{VideoID: "@V", MediaID: a, Reason: "no video stream"})
+	failed := platformtest.SeedJSON(f, encoder.EncodingFailed{VideoID: "@V", MediaID: a, Reason: "no video stream"})
 	for _, seed := range []struct {
 		p1 uint8
 		d1 []byte
@@ -59,11 +60,11 @@ func FuzzInboundEvent(f *testing.F) {
 		{2, done, 3, failed},
 		{3, failed, 2, done},
 		{0, up(a), 0, up(b)},
-		{1, progress(b, 250), 2, seedJSON(f, encoder.EncodingCompleted{VideoID: "@V", MediaID: b})},
-		{1, progress(a, -5), 3, seedJSON(f, encoder.EncodingFailed{VideoID: "00000000-0000-0000-0000-000000000000", MediaID: a})},
-		{0, seedJSON(f, encoder.UploadCompleted{VideoID: "not-an-id", MediaID: a}), 4, up(a)},
-		{5, seedJSON(f, auth.UserDeleted{UserID: "@U"}), 5, seedJSON(f, auth.UserDeleted{UserID: "someone-else"})},
-		{5, seedJSON(f, auth.UserDeleted{}), 6, seedJSON(f, auth.UserDeleted{UserID: "@U"})},
+		{1, progress(b, 250), 2, platformtest.SeedJSON(f, encoder.EncodingCompleted{VideoID: "@V", MediaID: b})},
+		{1, progress(a, -5), 3, platformtest.SeedJSON(f, encoder.EncodingFailed{VideoID: "00000000-0000-0000-0000-000000000000", MediaID: a})},
+		{0, platformtest.SeedJSON(f, encoder.UploadCompleted{VideoID: "not-an-id", MediaID: a}), 4, up(a)},
+		{5, platformtest.SeedJSON(f, auth.UserDeleted{UserID: "@U"}), 5, platformtest.SeedJSON(f, auth.UserDeleted{UserID: "someone-else"})},
+		{5, platformtest.SeedJSON(f, auth.UserDeleted{}), 6, platformtest.SeedJSON(f, auth.UserDeleted{UserID: "@U"})},
 		{0, []byte(`{`), 5, []byte(`[]`)},
 		{2, []byte(`{"videoId":"@V","mediaId":"@A","result":{"renditions":[]}}`), 2, []byte(`null`)},
 	} {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dflix/dflix/services/platform"
+	"github.com/dflix/dflix/services/platform/platformtest"
 )
 
 // projectionTypes are the types a fuzzed catalog event gets, picked by a
@@ -49,21 +50,21 @@ func (w *fuzzWorld) projected(id string) projected {
 // makes a video appear. Duplicates and late events change nothing.
 func FuzzProjectionEvent(f *testing.F) {
 	w := newFuzzWorld(f)
-	changed := func(v Video) []byte { return seedJSON(f, VideoChanged{Video: v}) }
+	changed := func(v Video) []byte { return platformtest.SeedJSON(f, VideoChanged{Video: v}) }
 	for _, seed := range []struct {
 		p1 uint8
 		d1 []byte
 		p2 uint8
 		d2 []byte
 	}{
-		{0, changed(Video{ID: "@V", Title: "Renamed", Version: 9, Published: true}), 1, seedJSON(f, VideoDeleted{VideoID: "@V", Version: 5})},
-		{1, seedJSON(f, VideoDeleted{VideoID: "@V", Version: 10}), 0, changed(Video{ID: "@V", Title: "Back", Version: 10})},
-		{1, seedJSON(f, VideoDeleted{VideoID: "@V", Version: 10}), 0, changed(Video{ID: "@V", Title: "After", Version: 11})},
+		{0, changed(Video{ID: "@V", Title: "Renamed", Version: 9, Published: true}), 1, platformtest.SeedJSON(f, VideoDeleted{VideoID: "@V", Version: 5})},
+		{1, platformtest.SeedJSON(f, VideoDeleted{VideoID: "@V", Version: 10}), 0, changed(Video{ID: "@V", Title: "Back", Version: 10})},
+		{1, platformtest.SeedJSON(f, VideoDeleted{VideoID: "@V", Version: 10}), 0, changed(Video{ID: "@V", Title: "After", Version: 11})},
 		{0, changed(Video{ID: "@V", Version: 1, Title: "Stale"}), 0, changed(Video{ID: "@W", Version: 50})},
-		{0, changed(Video{ID: "5a3f6b4d-2e1c-4d7f-8b0a-0c9d1e2f3a4b", Version: 2, Published: true}), 1, seedJSON(f, VideoDeleted{VideoID: "", Version: 3})},
-		{2, seedJSON(f, TaxonomyChanged{Kind: "category", ID: "@C"}), 2, seedJSON(f, TaxonomyChanged{Kind: "genre", ID: "5a3f6b4d-2e1c-4d7f-8b0a-0c9d1e2f3a4b", Deleted: true})},
-		{2, seedJSON(f, TaxonomyChanged{Kind: "studio", ID: "@C"}), 3, seedJSON(f, TagsChanged{UserID: "u", VideoID: "@V", Tags: []string{"x"}})},
-		{0, changed(Video{ID: "not-an-id"}), 2, seedJSON(f, TaxonomyChanged{Kind: "cast", ID: "x"})},
+		{0, changed(Video{ID: "5a3f6b4d-2e1c-4d7f-8b0a-0c9d1e2f3a4b", Version: 2, Published: true}), 1, platformtest.SeedJSON(f, VideoDeleted{VideoID: "", Version: 3})},
+		{2, platformtest.SeedJSON(f, TaxonomyChanged{Kind: "category", ID: "@C"}), 2, platformtest.SeedJSON(f, TaxonomyChanged{Kind: "genre", ID: "5a3f6b4d-2e1c-4d7f-8b0a-0c9d1e2f3a4b", Deleted: true})},
+		{2, platformtest.SeedJSON(f, TaxonomyChanged{Kind: "studio", ID: "@C"}), 3, platformtest.SeedJSON(f, TagsChanged{UserID: "u", VideoID: "@V", Tags: []string{"x"}})},
+		{0, changed(Video{ID: "not-an-id"}), 2, platformtest.SeedJSON(f, TaxonomyChanged{Kind: "cast", ID: "x"})},
 		{0, []byte(`{"video":[]}`), 1, []byte(`{`)},
 		{4, []byte(`null`), 0, []byte(`null`)},
 	} {
