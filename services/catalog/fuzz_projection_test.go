@@ -42,8 +42,9 @@ func (w *fuzzWorld) projected(id string) projected {
 // FuzzProjectionEvent feeds a replica's projection two arbitrary events of
 // catalog's own topic about a fresh video (@V) and a category (@C), then
 // both again. Applying an event never writes the state nor publishes; a
-// payload that does not decode, names a malformed video or taxonomy id, or
-// an unknown taxonomy kind is dropped to the dead letters; a video.changed
+// payload that does not decode, names a video or taxonomy id that is not a
+// canonical UUID (as catalog writes them), or an unknown taxonomy kind is
+// dropped to the dead letters; a video.changed
 // of @V replaces it only at a version above both the projected one and
 // its tombstone, a video.deleted removes it only at a version above the
 // projected one, and an event about an id the state does not hold never
@@ -131,8 +132,9 @@ func (w *fuzzWorld) checkProjection(t *testing.T, id string, ev platform.Event) 
 		p.Video = &Video{}
 	}
 	unusable := decoded != nil ||
-		(ev.Type == EventVideoChanged && canonical(p.Video.ID) == "") ||
-		(ev.Type == EventTaxonomyChanged && (canonical(p.ID) == "" || !cachedTaxonomyKind(p.Kind)))
+		(ev.Type == EventVideoChanged && !isOwnID(p.Video.ID)) ||
+		(ev.Type == EventVideoDeleted && !isOwnID(p.VideoID)) ||
+		(ev.Type == EventTaxonomyChanged && (!isOwnID(p.ID) || !cachedTaxonomyKind(p.Kind)))
 	if unusable {
 		require.Error(t, err, "%s event %q", ev.Type, ev.Data)
 		requireDropped(t, err)
@@ -179,4 +181,10 @@ func requireAbsent(t *testing.T, w *fuzzWorld, other, id string) {
 
 func cachedTaxonomyKind(kind string) bool {
 	return kind == "category" || kind == "genre" || kind == "cast"
+}
+
+// isOwnID reports whether id is as catalog writes ids, a canonical UUID,
+// restated apart from the handler's own check.
+func isOwnID(id string) bool {
+	return canonical(id) != "" && canonical(id) == id
 }

@@ -42,13 +42,16 @@ func (s *Service) handleCatalogEvent(ctx context.Context, ev platform.Event) err
 		if err := ev.Decode(&p); err != nil {
 			return err
 		}
-		if _, err := parseID(p.Video.ID); err != nil {
-			return platform.Drop(fmt.Errorf("%s event %s: %w", ev.Type, ev.ID, err))
+		if err := ownID(ev, p.Video.ID); err != nil {
+			return err
 		}
 		return s.onVideoChanged(ctx, p.Video)
 	case EventVideoDeleted:
 		var p VideoDeleted
 		if err := ev.Decode(&p); err != nil {
+			return err
+		}
+		if err := ownID(ev, p.VideoID); err != nil {
 			return err
 		}
 		s.removeVideo(p.VideoID, p.Version, false)
@@ -61,6 +64,21 @@ func (s *Service) handleCatalogEvent(ctx context.Context, ev platform.Event) err
 		return s.onTaxonomyChanged(ctx, ev, p)
 	}
 	return nil // tags.changed and unknown types: nothing to project
+}
+
+// ownID checks that id is as catalog writes ids: a canonical UUID. Its own
+// events carry nothing else, so any other id (malformed, or upper case,
+// which would be projected under a key no read ever asks for) is dropped to
+// the dead letters rather than applied.
+func ownID(ev platform.Event, id string) error {
+	c, err := parseID(id)
+	if err == nil && c != id {
+		err = invalid("id %q is not canonical", clip(id))
+	}
+	if err != nil {
+		return platform.Drop(fmt.Errorf("%s event %s: %w", ev.Type, ev.ID, err))
+	}
+	return nil
 }
 
 // onVideoChanged applies a changed video. A video this replica has never
@@ -90,8 +108,8 @@ func (s *Service) onVideoChanged(ctx context.Context, v Video) error {
 
 // onTaxonomyChanged reloads the changed entity from the state.
 func (s *Service) onTaxonomyChanged(ctx context.Context, ev platform.Event, p TaxonomyChanged) error {
-	if _, err := parseID(p.ID); err != nil {
-		return platform.Drop(fmt.Errorf("%s event %s: %w", ev.Type, ev.ID, err))
+	if err := ownID(ev, p.ID); err != nil {
+		return err
 	}
 	var err error
 	switch p.Kind {
