@@ -29,6 +29,11 @@ const (
 	// rotateTries bounds the read-modify-write rounds of a rotation that
 	// races another replica's.
 	rotateTries = 5
+	// MaxKeys bounds the ring: a key verifies for about a day after it
+	// stops signing, so without a bound a loop of rotations would grow the
+	// ring, which every replica reads every reload interval, without end.
+	// Sixteen is far more than any rotation schedule needs.
+	MaxKeys = 16
 )
 
 // KeyRingConfig configures a KeyRing; zero values take the defaults.
@@ -218,8 +223,9 @@ func retiredAt(keys []storedKey, i int, now time.Time) (time.Time, bool) {
 // are never retired, so they stay. The write is conditional on the ring
 // read (ETag), so rotations racing on two replicas both land.
 //
-// Errors: KindConflict after rotateTries lost races; a failed read or write
-// keeps its kind.
+// Errors: KindRateLimited when the ring would hold more than MaxKeys keys
+// (the message says when the next one retires); KindConflict after
+// rotateTries lost races; a failed read or write keeps its kind.
 func (r *KeyRing) rotate(ctx context.Context, window time.Duration) (Rotation, error) {
 	var out Rotation
 	var dropped []string
@@ -249,6 +255,9 @@ func (r *KeyRing) rotate(ctx context.Context, window time.Duration) (Rotation, e
 			kept = append(kept, k)
 			out.Keys = append(out.Keys, k.KID)
 		}
+		if len(kept) > MaxKeys {
+			return tooManyKeys(all, now, window)
+		}
 		return platform.SetJSON(ctx, r.state, ringKey, storedRing{Keys: kept}, etag, false)
 	})
 	if err != nil {
@@ -261,6 +270,24 @@ func (r *KeyRing) rotate(ctx context.Context, window time.Duration) (Rotation, e
 		r.log.WarnContext(ctx, "media: reload after rotating failed", "err", err)
 	}
 	return out, nil
+}
+
+// tooManyKeys is the error of a rotation that would grow the ring past
+// MaxKeys: it says when the first of its keys retires, or that the newest
+// are not even active yet.
+func tooManyKeys(keys []storedKey, now time.Time, window time.Duration) error {
+	var next time.Time
+	for i := range keys {
+		if at, retired := retiredAt(keys, i, now); retired && (next.IsZero() || at.Add(window).Before(next)) {
+			next = at.Add(window)
+		}
+	}
+	when := "once the newest keys are active and the older ones retire"
+	if !next.IsZero() {
+		when = "after " + next.UTC().Format(time.RFC3339) + ", when the oldest retires"
+	}
+	return platform.Errorf(platform.KindRateLimited,
+		"the ring already holds %d media signing keys that verify URLs, the most it may: rotate again %s", MaxKeys, when)
 }
 
 // usable reports whether keys[i] still verifies at now.

@@ -216,3 +216,30 @@ func TestRetiredKeysStopVerifying(t *testing.T) {
 		})
 	}
 }
+
+// TestRotationsAreBounded: the ring holds at most MaxKeys keys; a rotation
+// past that is refused as rate limited, saying when the oldest retires,
+// and succeeds once it has.
+func TestRotationsAreBounded(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	for range media.MaxKeys - 1 {
+		_, err := f.signer.RotateKey(ctx)
+		require.NoError(t, err)
+		f.clock.Advance(time.Minute)
+	}
+	before := readStoredRing(t, f.state).Keys
+	require.Len(t, before, media.MaxKeys)
+
+	_, err := f.signer.RotateKey(ctx)
+	require.True(t, platform.Is(err, platform.KindRateLimited), "%v", err)
+	retires := before[1].ActiveAt.Add(f.signer.Lifetime() + media.DefaultKeyActivationDelay)
+	assert.Contains(t, platform.PublicMessage(err), retires.UTC().Format(time.RFC3339), "says when the oldest retires")
+	assert.Equal(t, before, readStoredRing(t, f.state).Keys, "a refused rotation writes nothing")
+
+	f.clock.Set(retires)
+	rot, err := f.signer.RotateKey(ctx)
+	require.NoError(t, err)
+	assert.Len(t, rot.Keys, media.MaxKeys, "the oldest retired, the new one joined")
+	assert.NotContains(t, rot.Keys, before[0].KID)
+}
