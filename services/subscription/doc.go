@@ -47,10 +47,21 @@
 // A first charge carries "subscribe:<userId>:<attempt uuid>"; a claim
 // document keeps two Subscribe calls of one viewer from running at once.
 // The claim writes the charge down (plan, period start, card token) before
-// it is sent; a Subscribe that fails after sending it (no answer, or the
-// subscription not stored) leaves the claim lapsed, and the viewer's next
-// Subscribe to that plan sends the same charge under the same key, so a
-// retry never charges the card twice.
+// it is sent, and its viewer joins the "charging" key set in the same
+// transaction; a Subscribe that fails after sending it (no answer, or the
+// subscription not stored) leaves the claim lapsed, and a crashed one
+// leaves it to lapse after its lease. The sweep reads that key set and
+// takes each lapsed claim over as a Subscribe would (a write conditional
+// on the claim's ETag, so of a sweep and a Subscribe racing for it exactly
+// one goes on), sends the same charge under the same key, and finishes
+// what Subscribe would have: approved, it stores the subscription with its
+// PAID invoice and event (Recovered), or, when the viewer has a
+// subscription meanwhile, overwrites nothing and logs the charge at error
+// level for a refund unless it paid for that subscription; declined, it
+// records the failed invoice; either way the claim is released. An unknown
+// outcome keeps the claim for the next sweep. A viewer's next Subscribe to
+// that plan may get there first, and sends the same charge under the same
+// key too, so a retry never charges the card twice.
 //
 // # State
 //
@@ -66,6 +77,8 @@
 //	                          for the sweep and ListSubscriptions
 //	subscribing/<userId>      a Subscribe in progress (lease of two minutes)
 //	                          and the first charge it sent
+//	charging/shard/<nn>       platform.KeySet of user ids whose claim holds a
+//	                          first charge, for the sweep
 //	invoice/<key>             one charge attempt; the id is its idempotency key
 //	invoices/<userId>         the viewer's invoice ids, newest first (the
 //	                          latest 1000)
@@ -77,11 +90,12 @@
 //
 // # Known limitations
 //
-// An approved first charge whose subscription is not stored stays
-// unrecorded until the viewer subscribes again to the same plan (after a
-// crash, once the claim's lease lapsed); if the viewer picks another plan
-// instead, or an approved renewal finds its subscription replaced, it is
-// logged at error level for a refund: the Payments port has no refunds.
+// An approved first charge whose subscription is not stored is recovered
+// by the sweep only once its claim has lapsed (up to the two minutes'
+// lease after a crash); if the viewer picks another plan without a trial
+// in the meantime, or the sweep finds the viewer subscribed otherwise, or
+// an approved renewal finds its subscription replaced, it is logged at
+// error level for a refund: the Payments port has no refunds.
 // A renewal the gateway keeps refusing with an error (not a decline) stays
 // due and is logged at every sweep. The sweep and ListSubscriptions read
 // every subscription, which suits thousands of viewers, not millions.

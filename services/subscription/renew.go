@@ -8,7 +8,9 @@ import (
 	"github.com/dflix/dflix/services/platform"
 )
 
-// Renew runs the renewal sweep at the service's clock over every
+// Renew runs the renewal sweep at the service's clock. It first settles
+// the first charges that lapsed Subscribe claims hold (see recoverFirst;
+// counted as Recovered when a subscription is stored), then goes over every
 // subscription: a trial that has ended and an ACTIVE period that has ended
 // are charged for the next period, a PAST_DUE one is charged again once
 // its retry is due, and a CANCELED one whose period has ended expires.
@@ -24,15 +26,21 @@ import (
 // leaves the subscription as it is for the next sweep (counted as
 // Deferred), which sends the same key.
 //
-// Errors: the state's kind when the subscriptions cannot be listed;
-// failures of single subscriptions are logged and counted, not returned.
+// Errors: the state's kind when the claims or the subscriptions cannot be
+// listed; failures of single subscriptions are logged and counted, not
+// returned.
 func (s *Service) Renew(ctx context.Context, _ RenewRequest) (RenewResponse, error) {
+	// First, so a recovered subscription whose period is already over is
+	// renewed by this same sweep.
+	total, err := s.recoverClaims(ctx)
+	if err != nil {
+		return total, op(MethodRenew, err)
+	}
 	users, err := s.subs.Members(ctx)
 	if err != nil {
-		return RenewResponse{}, op(MethodRenew, err)
+		return total, op(MethodRenew, err)
 	}
 	now := s.clock()
-	var total RenewResponse
 	for _, user := range users {
 		if err := ctx.Err(); err != nil {
 			return total, op(MethodRenew, err)
@@ -56,6 +64,7 @@ func (r RenewResponse) plus(o RenewResponse) RenewResponse {
 		Failed:    r.Failed + o.Failed,
 		Expired:   r.Expired + o.Expired,
 		Deferred:  r.Deferred + o.Deferred,
+		Recovered: r.Recovered + o.Recovered,
 	}
 }
 

@@ -83,6 +83,7 @@ func addTally(a, b subscription.RenewResponse) subscription.RenewResponse {
 	return subscription.RenewResponse{
 		Renewed: a.Renewed + b.Renewed, Activated: a.Activated + b.Activated,
 		Failed: a.Failed + b.Failed, Expired: a.Expired + b.Expired, Deferred: a.Deferred + b.Deferred,
+		Recovered: a.Recovered + b.Recovered,
 	}
 }
 

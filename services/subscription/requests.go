@@ -161,7 +161,13 @@ type RenewResponse struct {
 	Expired   int `json:"expired"`
 	// Deferred counts the due subscriptions left for the next sweep: the
 	// gateway's answer was unknown (KindUnavailable) or the store failed.
+	// First charges held by lapsed claims that could not be settled count
+	// here too.
 	Deferred int `json:"deferred"`
+	// Recovered counts the first charges a failed or crashed Subscribe left
+	// unrecorded that the sweep sent again, found approved, and turned into
+	// the subscription the viewer paid for.
+	Recovered int `json:"recovered"`
 }
 
 // StartStreamRequest asks to play a video.

@@ -47,7 +47,7 @@ func (s *Service) sweepEvery(ctx context.Context, every time.Duration) {
 		case resp != (RenewResponse{}):
 			s.log.InfoContext(ctx, "subscription: renewal sweep",
 				"activated", resp.Activated, "renewed", resp.Renewed, "failed", resp.Failed,
-				"expired", resp.Expired, "deferred", resp.Deferred)
+				"expired", resp.Expired, "deferred", resp.Deferred, "recovered", resp.Recovered)
 		}
 		select {
 		case <-ctx.Done():

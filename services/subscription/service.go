@@ -19,10 +19,12 @@ const Source = "subscription"
 const conflictRetries = 16
 
 // Shards of the enumeration key sets: subscriptions grow with the viewers,
-// plans stay few.
+// plans stay few, and first charges are held only for a Subscribe's
+// moment (or until the sweep settles one a crash left).
 const (
-	subShards  = 16
-	planShards = 2
+	subShards      = 16
+	planShards     = 2
+	chargingShards = 4
 )
 
 // Config tunes the service. The zero Config is the production setting.
@@ -117,6 +119,7 @@ type Service struct {
 	outbox   *platform.Outbox
 	plans    *platform.KeySet // plan ids
 	subs     *platform.KeySet // user ids with a subscription record
+	charging *platform.KeySet // user ids whose claim holds a first charge
 }
 
 // New returns the service over its own state, the publisher of its events
@@ -149,6 +152,7 @@ func New(ctx context.Context, cfg Config, state platform.State, pub platform.Pub
 		outbox:   platform.NewOutbox(state, pub, log),
 		plans:    platform.NewKeySet(state, "plans", planShards),
 		subs:     platform.NewKeySet(state, "subs", subShards),
+		charging: platform.NewKeySet(state, "charging", chargingShards),
 	}, nil
 }
 

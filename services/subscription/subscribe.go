@@ -5,37 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/dflix/dflix/services/platform"
 )
-
-// subscribeLease is how long a Subscribe in progress holds its viewer's
-// claim; a claim left by a crashed Subscribe lapses after it.
-const subscribeLease = 2 * time.Minute
-
-// claimKey is the state key of a viewer's Subscribe in progress.
-func claimKey(userID string) string { return "subscribing/" + userID }
-
-// subscribeClaim marks a viewer's Subscribe in progress, so two calls at
-// once (a double click, a client retry) cannot both charge the card.
-type subscribeClaim struct {
-	Attempt string    `json:"attempt"` // part of the charge's idempotency key
-	Until   time.Time `json:"until"`
-	// Charge is the first charge, written down before it is sent. A
-	// Subscribe that sent it and then failed (its answer lost, or the
-	// subscription not stored) leaves the claim behind, lapsed, and the
-	// next Subscribe to the same plan sends the same charge under the same
-	// key: the gateway charges the card once, however often it is retried.
-	Charge *firstCharge `json:"charge,omitempty"`
-}
-
-// firstCharge is what makes a first charge the same when it is sent again.
-type firstCharge struct {
-	PlanID        string        `json:"planId"`
-	Start         time.Time     `json:"start"`
-	PaymentMethod PaymentMethod `json:"paymentMethod"`
-}
 
 // Subscribe subscribes the caller to an active plan with a card: the card
 // is tokenized by the gateway (its number goes nowhere else), then a plan
@@ -45,7 +16,8 @@ type firstCharge struct {
 // Errors: KindUnauthenticated for an anonymous caller; KindInvalid for an
 // empty plan id; KindNotFound for an unknown plan; KindConflict for an
 // inactive plan, when the caller already has a subscription that has not
-// expired, or while another Subscribe of the caller runs; KindInvalid with
+// expired, or while another Subscribe of the caller runs (or the sweep
+// settles the caller's earlier first charge); KindInvalid with
 // CodePaymentDeclined when the gateway refuses the card or declines the
 // charge (nothing is subscribed; the failed invoice is kept);
 // KindUnavailable when the gateway cannot be reached.
@@ -69,15 +41,15 @@ func (s *Service) Subscribe(ctx context.Context, req SubscribeRequest) (Subscrib
 	// seen here, so no second card is charged.
 	err = s.checkNoSub(ctx, user)
 	var sub Subscription
-	sent := false
+	keep := claim.Charge != nil
 	if err == nil {
-		sub, sent, err = s.subscribe(ctx, user, plan, req.Card, &claim)
+		sub, keep, err = s.subscribe(ctx, user, plan, req.Card, &claim)
 	}
 	if err != nil {
-		if sent {
+		if keep {
 			s.lapseClaim(ctx, user, claim)
 		} else {
-			s.releaseClaim(ctx, user)
+			s.releaseClaim(ctx, user, claim)
 		}
 		return SubscribeResponse{}, op(MethodSubscribe, err)
 	}
@@ -87,35 +59,49 @@ func (s *Service) Subscribe(ctx context.Context, req SubscribeRequest) (Subscrib
 // subscribe tokenizes the card, charges the first period unless the plan
 // has a trial, and stores the subscription (releasing the claim). A charge
 // the claim holds for the plan is sent again instead (same card token,
-// period and key). sent reports a failure after a charge that may have
-// gone through and is not recorded: the claim must keep it.
-func (s *Service) subscribe(ctx context.Context, user string, plan Plan, card CardInput, claim *subscribeClaim) (_ Subscription, sent bool, _ error) {
+// period and key). keep reports a failure that leaves the claim holding a
+// charge that may have gone through and is not recorded: the claim must
+// keep it, for the sweep.
+func (s *Service) subscribe(ctx context.Context, user string, plan Plan, card CardInput, claim *subscribeClaim) (_ Subscription, keep bool, _ error) {
 	now := s.clock()
 	pending := claim.Charge
 	if pending == nil || pending.PlanID != plan.ID {
 		pm, err := s.payments.Tokenize(ctx, card)
 		if err != nil {
-			return Subscription{}, false, fmt.Errorf("tokenize card of %s: %w", user, err)
+			return Subscription{}, claim.Charge != nil, fmt.Errorf("tokenize card of %s: %w", user, err)
 		}
-		pending = &firstCharge{PlanID: plan.ID, Start: now, PaymentMethod: pm}
+		pending = &firstCharge{PlanID: plan.ID, Start: now, PaymentMethod: pm, Plan: &plan}
 	}
-	pm, start := pending.PaymentMethod, pending.Start
-	sub := Subscription{UserID: user, PlanID: plan.ID, PaymentMethod: pm, CurrentPeriodStart: start, CreatedAt: now}
 	if plan.TrialDays > 0 {
-		sub.Status, sub.TrialEnd = Trialing, s.afterDays(start, plan.TrialDays)
+		sub := newSub(user, plan.ID, pending, now)
+		sub.Status, sub.TrialEnd = Trialing, s.afterDays(pending.Start, plan.TrialDays)
 		sub.CurrentPeriodEnd = sub.TrialEnd
-		out, err := s.storeNewSub(ctx, sub, EventTrialStarted, nil, now)
-		return out, false, err
+		out, err := s.storeNewSub(ctx, sub, EventTrialStarted, nil, *claim, now)
+		return out, claim.Charge != nil, err
 	}
 	if pending != claim.Charge {
 		if err := s.holdCharge(ctx, user, claim, pending); err != nil {
-			return Subscription{}, false, err
+			return Subscription{}, claim.Charge != nil, err
 		}
 	}
-	c := s.newCharge(subscribeKey(user, claim.Attempt), user, plan, start, pm)
+	return s.chargeFirst(ctx, user, plan, *claim, now)
+}
+
+// chargeFirst sends the first charge claim holds (for plan, as it was when
+// the charge was written down) and, approved,
+// stores the subscription ACTIVE with its PAID invoice and its event,
+// releasing the claim; declined, it records the failed invoice. Subscribe
+// and the sweep (recoverFirst) both charge through it. keep reports a
+// failure after which the charge may have gone through unrecorded.
+func (s *Service) chargeFirst(ctx context.Context, user string, plan Plan, claim subscribeClaim, now time.Time) (_ Subscription, keep bool, _ error) {
+	pending := claim.Charge
+	if pending.Plan != nil {
+		plan = *pending.Plan
+	}
+	c := s.newCharge(subscribeKey(user, claim.Attempt), user, plan, pending.Start, pending.PaymentMethod)
 	res, err := s.send(ctx, c)
 	if err != nil {
-		s.log.ErrorContext(ctx, "subscription: first charge outcome unknown; nothing subscribed yet, the next Subscribe sends it again",
+		s.log.ErrorContext(ctx, "subscription: first charge outcome unknown; nothing subscribed yet, the sweep sends it again",
 			"user_id", user, "key", c.key, "err", err)
 		return Subscription{}, true, fmt.Errorf("subscribe %s: %w", user, err)
 	}
@@ -124,25 +110,16 @@ func (s *Service) subscribe(ctx context.Context, user string, plan Plan, card Ca
 		s.recordDeclined(ctx, inv)
 		return Subscription{}, false, declined(res)
 	}
+	sub := newSub(user, plan.ID, pending, now)
 	sub.Status, sub.CurrentPeriodEnd = Active, c.end
-	out, err := s.storeNewSub(ctx, sub, EventActivated, &inv, now)
+	out, err := s.storeNewSub(ctx, sub, EventActivated, &inv, claim, now)
 	return out, err != nil, err
 }
 
-// holdCharge writes down in user's claim the charge about to be sent, under
-// a new attempt when the claim held another plan's: that key's charge
-// stays as it was, for reconciliation.
-func (s *Service) holdCharge(ctx context.Context, user string, claim *subscribeClaim, pending *firstCharge) error {
-	if claim.Charge != nil {
-		s.log.ErrorContext(ctx, "subscription: an earlier first charge for another plan may have gone through; reconcile the key",
-			"user_id", user, "key", subscribeKey(user, claim.Attempt), "plan_id", claim.Charge.PlanID)
-		claim.Attempt = uuid.NewString()
-	}
-	claim.Charge = pending
-	if err := platform.SetJSON(ctx, s.state, claimKey(user), claim, "", false); err != nil {
-		return fmt.Errorf("hold first charge of %s: %w", user, err)
-	}
-	return nil
+// newSub is user's new subscription to planID, paid (or to be paid) by
+// the card of pending, from its period start.
+func newSub(user, planID string, pending *firstCharge, now time.Time) Subscription {
+	return Subscription{UserID: user, PlanID: planID, PaymentMethod: pending.PaymentMethod, CurrentPeriodStart: pending.Start, CreatedAt: now}
 }
 
 // checkNoSub fails when user has a subscription that has not expired.
@@ -155,57 +132,6 @@ func (s *Service) checkNoSub(ctx context.Context, user string) error {
 		return conflict("you already have a subscription (%s)", cur.Status)
 	}
 	return nil
-}
-
-// claimSubscribe takes user's Subscribe claim and returns it: a new
-// attempt, or a lapsed claim's attempt with the charge it sent.
-// Errors: KindConflict while another Subscribe holds it.
-func (s *Service) claimSubscribe(ctx context.Context, user string) (subscribeClaim, error) {
-	now := s.clock()
-	var claim subscribeClaim
-	busy := false
-	err := platform.RetryConflict(ctx, conflictRetries, func() error {
-		var cur subscribeClaim
-		etag, err := platform.GetJSON(ctx, s.state, claimKey(user), "", &cur)
-		switch {
-		case err != nil && !platform.Is(err, platform.KindNotFound):
-			return err
-		case err == nil && now.Before(cur.Until):
-			busy = true
-			return nil
-		}
-		busy = false
-		claim = subscribeClaim{Attempt: uuid.NewString(), Until: now.Add(subscribeLease)}
-		if err == nil && cur.Charge != nil {
-			claim.Attempt, claim.Charge = cur.Attempt, cur.Charge
-		}
-		return platform.SetJSON(ctx, s.state, claimKey(user), claim, etag, etag == "")
-	})
-	if err != nil {
-		return subscribeClaim{}, fmt.Errorf("claim subscribe of %s: %w", user, err)
-	}
-	if busy {
-		return subscribeClaim{}, conflict("your subscription is being set up already; try again in a moment")
-	}
-	return claim, nil
-}
-
-// lapseClaim ends user's claim at once but keeps the charge it sent, for
-// the next Subscribe to send again; a failure leaves the claim to lapse
-// after its lease, charge kept all the same.
-func (s *Service) lapseClaim(ctx context.Context, user string, claim subscribeClaim) {
-	claim.Until = s.clock()
-	if err := platform.SetJSON(ctx, s.state, claimKey(user), claim, "", false); err != nil {
-		s.log.WarnContext(ctx, "subscription: subscribe claim not lapsed; it lapses after its lease", "user_id", user, "err", err)
-	}
-}
-
-// releaseClaim drops user's Subscribe claim after a failed Subscribe; a
-// failure only delays the next Subscribe until the lease lapses.
-func (s *Service) releaseClaim(ctx context.Context, user string) {
-	if err := platform.Set(ctx, s.state, platform.Op{Key: claimKey(user), Delete: true}); err != nil {
-		s.log.WarnContext(ctx, "subscription: subscribe claim not released; it lapses", "user_id", user, "err", err)
-	}
 }
 
 // recordDeclined stores the failed invoice of a declined first charge; a
@@ -221,8 +147,15 @@ func (s *Service) recordDeclined(ctx context.Context, inv Invoice) {
 
 // storeNewSub stores a new subscription (over an expired one, whose
 // version it continues so consumers order them), its first invoice when
-// it was charged, and its event, and releases the Subscribe claim.
-func (s *Service) storeNewSub(ctx context.Context, sub Subscription, typ string, inv *Invoice, now time.Time) (Subscription, error) {
+// it was charged, and its event, and releases the claim. A claim that
+// holds a charge other than inv's (an earlier attempt at another plan)
+// is lapsed instead, for the sweep to settle.
+func (s *Service) storeNewSub(ctx context.Context, sub Subscription, typ string, inv *Invoice, claim subscribeClaim, now time.Time) (Subscription, error) {
+	var next *subscribeClaim
+	if claim.Charge != nil && (inv == nil || inv.ID != subscribeKey(sub.UserID, claim.Attempt)) {
+		next = &claim
+		next.Until = now
+	}
 	var out Subscription
 	err := s.outbox.Write(ctx, conflictRetries, func(b *platform.Batch) error {
 		cur, etag, found, err := s.findSub(ctx, sub.UserID)
@@ -239,12 +172,15 @@ func (s *Service) storeNewSub(ctx context.Context, sub Subscription, typ string,
 			}
 		}
 		b.Add(s.subs.AddOps(ctx, sub.UserID))
-		b.Delete(claimKey(sub.UserID), "")
+		if _, err := s.addClaimOps(ctx, b, sub.UserID, claim.Holder, next); err != nil {
+			return err
+		}
 		out = s.setSub(b, subRecord{Subscription: sub}, etag, typ, now)
 		return nil
 	})
-	if err != nil && inv != nil {
-		s.log.ErrorContext(ctx, "subscription: first charge approved but the subscription was not stored; the next Subscribe to the plan sends it again",
+	// A conflict is a subscription in place: the sweep settles that case.
+	if err != nil && inv != nil && !platform.Is(err, platform.KindConflict) {
+		s.log.ErrorContext(ctx, "subscription: first charge approved but the subscription was not stored; the sweep sends it again",
 			"user_id", sub.UserID, "key", inv.ID, "charge_id", inv.ChargeID, "err", err)
 	}
 	return out, err
