@@ -285,7 +285,8 @@ func mountSubscription(ctx context.Context, cfg config, log *slog.Logger, sc *da
 	sc.InputBinding(mux, renewalsBinding, func(ctx context.Context) error {
 		resp, err := svc.Renew(ctx, subscription.RenewRequest{})
 		if err == nil && resp != (subscription.RenewResponse{}) {
-			log.Info("renewal sweep", "renewed", resp.Renewed, "activated", resp.Activated, "failed", resp.Failed, "expired", resp.Expired)
+			log.Info("renewal sweep", "renewed", resp.Renewed, "activated", resp.Activated, "failed", resp.Failed,
+				"expired", resp.Expired, "deferred", resp.Deferred, "recovered", resp.Recovered)
 		}
 		return err
 	})
