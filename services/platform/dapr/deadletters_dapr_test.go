@@ -61,12 +61,19 @@ func TestDeadLettersOfAnUnreachableApp(t *testing.T) {
 			}}, false)
 			// Another app reads the dead-letter topic, to tell when daprd has
 			// given up on the events.
-			startSidecar(t, e, sidecarSpec{appID: "dflix-dlwatch-" + randomID(), resources: res, routes: func(t *testing.T, sc *Sidecar) http.Handler {
+			probeTopic, probed := "probe-"+randomID(), newCounter(false)
+			watcher := startSidecar(t, e, sidecarSpec{appID: "dflix-dlwatch-" + randomID(), resources: res, routes: func(t *testing.T, sc *Sidecar) http.Handler {
 				require.NoError(t, sc.Subscriber().Subscribe(context.Background(), platform.Subscription{Topic: e.deadLetterTopic + ".work", Name: "watch", Handle: seen.handle}))
+				require.NoError(t, sc.Subscriber().Subscribe(context.Background(), platform.Subscription{Topic: probeTopic, Name: "probe", Handle: probed.handle}))
 				mux := http.NewServeMux()
 				sc.Subscriber().Routes(mux)
 				return mux
 			}}, false)
+			// A healthy daprd has read the subscriptions, but MQTT subscribes
+			// at the broker a moment later, and a message published before
+			// that reaches nobody: wait until both apps receive.
+			awaitSubscribed(t, ts.sc.Publisher(), topic, work)
+			awaitSubscribed(t, watcher.sc.Publisher(), probeTopic, probed)
 
 			app := &downGate{next: ts.srv.Handler, tries: map[string]int{}}
 			app.setDown(true)
@@ -120,6 +127,23 @@ func TestDeadLettersOfAnUnreachableApp(t *testing.T) {
 			assert.Empty(t, letters)
 		})
 	}
+}
+
+// awaitSubscribed publishes probe events on topic, one every 200 ms, until
+// c has received one: then the subscriber's sidecar is subscribed at the
+// broker, for that topic and the ones it subscribed with it.
+func awaitSubscribed(t *testing.T, p platform.Publisher, topic string, c *counter) {
+	t.Helper()
+	var probes []string
+	for deadline := time.Now().Add(waitFor); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		for _, id := range probes {
+			if c.of(id) > 0 {
+				return
+			}
+		}
+		probes = append(probes, publishEvents(t, p, topic, 1)...)
+	}
+	t.Fatalf("no probe on %s reached its subscriber in %v", topic, waitFor)
 }
 
 // downGate stands for an app that is down: while down it drops every
