@@ -18,20 +18,7 @@ func (s *Service) recoverClaims(ctx context.Context) (RenewResponse, error) {
 	if err != nil {
 		return RenewResponse{}, err
 	}
-	var total RenewResponse
-	for _, user := range users {
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-		got, err := s.recoverFirst(ctx, user)
-		if err != nil {
-			total.Deferred++
-			s.log.WarnContext(ctx, "subscription: first charge left for the next sweep", "user_id", user, "err", err)
-			continue
-		}
-		total = total.plus(got)
-	}
-	return total, nil
+	return s.sweepUsers(ctx, users, "first charge", s.recoverFirst)
 }
 
 // recoverFirst settles the first charge held by user's claim once the

@@ -41,14 +41,30 @@ func (s *Service) Renew(ctx context.Context, _ RenewRequest) (RenewResponse, err
 		return total, op(MethodRenew, err)
 	}
 	now := s.clock()
+	renewed, err := s.sweepUsers(ctx, users, "renewal", func(ctx context.Context, user string) (RenewResponse, error) {
+		return s.renewOne(ctx, user, now)
+	})
+	total = total.plus(renewed)
+	if err != nil {
+		return total, op(MethodRenew, err)
+	}
+	return total, nil
+}
+
+// sweepUsers runs step for each user in turn and sums the tallies; a user
+// whose step fails is counted as Deferred and logged ("<what> left for the
+// next sweep"), and the sweep goes on. It stops early, with ctx's error and
+// the tally so far, when ctx ends.
+func (s *Service) sweepUsers(ctx context.Context, users []string, what string, step func(context.Context, string) (RenewResponse, error)) (RenewResponse, error) {
+	var total RenewResponse
 	for _, user := range users {
 		if err := ctx.Err(); err != nil {
-			return total, op(MethodRenew, err)
+			return total, err
 		}
-		got, err := s.renewOne(ctx, user, now)
+		got, err := step(ctx, user)
 		if err != nil {
 			total.Deferred++
-			s.log.WarnContext(ctx, "subscription: renewal left for the next sweep", "user_id", user, "err", err)
+			s.log.WarnContext(ctx, "subscription: "+what+" left for the next sweep", "user_id", user, "err", err)
 			continue
 		}
 		total = total.plus(got)
