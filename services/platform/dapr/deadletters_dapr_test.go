@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -202,91 +201,15 @@ func requireBroker(t *testing.T, addr string) {
 // redeliveringRedisPubSubYAML is pubsubYAML with a short processingTimeout,
 // so a message whose delivery failed (a letter for an app that is down) is
 // delivered again within seconds rather than a minute.
-var redeliveringRedisPubSubYAML = strings.ReplaceAll(pubsubYAML, `  - name: redisPassword
-    value: ""
-`, `  - name: redisPassword
-    value: ""
-  - name: processingTimeout
-    value: "3s"
-  - name: redeliverInterval
-    value: "1s"
-`)
+var redeliveringRedisPubSubYAML = pubSubPair("pubsub.redis", []string{"redisHost", "{{.Redis}}", "redisPassword", "",
+	"processingTimeout", "3s", "redeliverInterval", "1s"}, nil, nil)
 
 // rabbitPubSubYAML is components/rabbitmq-postgres's pubsub and broadcast,
 // with queues and exchanges that go when the test's sidecars do.
-const rabbitPubSubYAML = `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: pubsub
-spec:
-  type: pubsub.rabbitmq
-  version: v1
-  metadata:
-  - name: connectionString
-    value: "amqp://guest:guest@127.0.0.1:15673"
-  - name: durable
-    value: "false"
-  - name: deletedWhenUnused
-    value: "true"
-  - name: requeueInFailure
-    value: "true"
-  - name: publisherConfirm
-    value: "true"
-  - name: consumerID
-    value: "{appID}"
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: broadcast
-spec:
-  type: pubsub.rabbitmq
-  version: v1
-  metadata:
-  - name: connectionString
-    value: "amqp://guest:guest@127.0.0.1:15673"
-  - name: durable
-    value: "false"
-  - name: deletedWhenUnused
-    value: "true"
-  - name: requeueInFailure
-    value: "true"
-  - name: consumerID
-    value: "{uuid}"
-`
+var rabbitPubSubYAML = pubSubPair("pubsub.rabbitmq", []string{"connectionString", "amqp://guest:guest@127.0.0.1:15673",
+	"durable", "false", "deletedWhenUnused", "true", "requeueInFailure", "true"}, []string{"publisherConfirm", "true"}, nil)
 
-// mqttPubSubYAML is components/mqtt-sqlite's pubsub and broadcast.
-const mqttPubSubYAML = `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: pubsub
-spec:
-  type: pubsub.mqtt3
-  version: v1
-  metadata:
-  - name: url
-    value: "tcp://127.0.0.1:11883"
-  - name: qos
-    value: "1"
-  - name: cleanSession
-    value: "false"
-  - name: consumerID
-    value: "{appID}"
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: broadcast
-spec:
-  type: pubsub.mqtt3
-  version: v1
-  metadata:
-  - name: url
-    value: "tcp://127.0.0.1:11883"
-  - name: qos
-    value: "1"
-  - name: cleanSession
-    value: "true"
-  - name: consumerID
-    value: "{uuid}"
-`
+// mqttPubSubYAML is components/mqtt-sqlite's pubsub and broadcast: a
+// persistent session for the app's group, a clean one per sidecar.
+var mqttPubSubYAML = pubSubPair("pubsub.mqtt3", []string{"url", "tcp://127.0.0.1:11883", "qos", "1"},
+	[]string{"cleanSession", "false"}, []string{"cleanSession", "true"})

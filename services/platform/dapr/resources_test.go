@@ -3,6 +3,12 @@ package dapr
 // The components and policies of the test sidecars. components/ mirrors
 // them for real deployments.
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 const redisStateYAML = `apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata:
@@ -47,36 +53,29 @@ spec:
     value: "dflix_dapr_test_state"
 `
 
-const pubsubYAML = `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: pubsub
-spec:
-  type: pubsub.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: "{{.Redis}}"
-  - name: redisPassword
-    value: ""
-  - name: consumerID
-    value: "{appID}"
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: broadcast
-spec:
-  type: pubsub.redis
-  version: v1
-  metadata:
-  - name: redisHost
-    value: "{{.Redis}}"
-  - name: redisPassword
-    value: ""
-  - name: consumerID
-    value: "{uuid}"
-`
+// pubsubYAML is the pubsub and broadcast components on the loopback Redis.
+var pubsubYAML = pubSubPair("pubsub.redis", []string{"redisHost", "{{.Redis}}", "redisPassword", ""}, nil, nil)
+
+// pubSubPair renders one broker's two pub/sub components, as every
+// components/ set declares them: "pubsub", whose consumers are one group
+// per app id ({appID}), and "broadcast", one per sidecar ({uuid}), so each
+// replica gets every event. meta (name, value, name, value, ...) goes into
+// both; pubsubOnly and broadcastOnly into one each.
+func pubSubPair(typ string, meta, pubsubOnly, broadcastOnly []string) string {
+	return component("pubsub", typ, slices.Concat(meta, pubsubOnly, []string{"consumerID", "{appID}"})...) +
+		"---\n" + component("broadcast", typ, slices.Concat(meta, broadcastOnly, []string{"consumerID", "{uuid}"})...)
+}
+
+// component renders a Dapr component of type typ named name with metadata
+// given as name, value pairs; every value is quoted.
+func component(name, typ string, meta ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: %s\nspec:\n  type: %s\n  version: v1\n  metadata:\n", name, typ)
+	for i := 0; i+1 < len(meta); i += 2 {
+		fmt.Fprintf(&b, "  - name: %s\n    value: %q\n", meta[i], meta[i+1])
+	}
+	return b.String()
+}
 
 const blobsYAML = `apiVersion: dapr.io/v1alpha1
 kind: Component
